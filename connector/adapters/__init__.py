@@ -1,0 +1,1 @@
+"""One thin module per remote system; library types never leave these modules."""

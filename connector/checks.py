@@ -1,0 +1,48 @@
+"""``aep-connector check``: settings, manifest, then every configured remote service."""
+from __future__ import annotations
+
+from typing import Callable
+
+from connector import errors
+from connector.runtime import Runtime
+
+OK, FAIL, INFO = "ok  ", "FAIL", "--  "
+
+
+def run_checks(runtime: Runtime, *, echo: Callable[[str], None]) -> int:
+    s = runtime.settings
+    echo(f"{OK} settings: valid")
+    echo(f"{OK} mapping manifest: {s.mapping}")
+    failures = 0
+    steps = [
+        ("AEP token (IMS)", lambda: _token(runtime)),
+        ("AEP merge policy", lambda: runtime.aep.default_merge_policy_id() or "none: lookups send no mergePolicyId"),
+        ("AEP identity namespaces", lambda: _namespaces(runtime)),
+        ("AEP audience names", lambda: f"{runtime.aep.preload_segments()} definitions cached"),
+    ]
+    for label, step in steps:
+        try:
+            echo(f"{OK} {label}: {step()}")
+        except errors.ConnectorError as exc:
+            failures += 1
+            echo(f"{FAIL} {label}: {exc.message}")
+    for name, configured in (("Zendesk", s.zendesk_url), ("Salesforce", s.salesforce_instance_url)):
+        if not configured:
+            echo(f"{INFO} {name}: not configured")
+    echo("all checks passed" if not failures else f"{failures} check(s) failed")
+    return 0 if not failures else 1
+
+
+def _token(runtime: Runtime) -> str:
+    runtime.aep.auth.token()
+    return f"issued by {runtime.settings.aep_ims_url}"
+
+
+def _namespaces(runtime: Runtime) -> str:
+    known = {str(n.get("code", "")).lower() for n in runtime.aep.list_namespaces()}
+    wanted = list(runtime.manifest.identity.namespaces)
+    missing = [code for code in wanted if code.lower() not in known]
+    if missing:
+        raise errors.ConnectorError(f"not defined in AEP sandbox {runtime.settings.aep_sandbox}: "
+                                    f"{', '.join(missing)}")
+    return f"all {len(wanted)} manifest namespaces exist"

@@ -1,0 +1,173 @@
+"""Settings from ``CONNECTOR_*`` environment variables, validated once at start-up.
+
+A YAML file named by ``CONNECTOR_CONFIG_FILE`` may set the same keys (without the prefix);
+the environment wins over the file. No secret has a default.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+import yaml
+
+from connector.errors import ConfigError
+
+PREFIX = "CONNECTOR_"
+DEFAULT_MAPPING = Path(__file__).resolve().parent.parent / "manifests" / "mappings" / "default.yaml"
+DEFAULT_SCOPES = "openid,session,AdobeID,read_organizations,additional_info.projectedProductContext"
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+AEP_REQUIRED = ("aep_client_id", "aep_client_secret", "aep_org_id")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the connector; ``CONNECTOR_<NAME upper-cased>`` sets each one."""
+
+    aep_client_id: str | None = None
+    aep_client_secret: str | None = field(default=None, repr=False)
+    aep_org_id: str | None = None
+    aep_scopes: str = DEFAULT_SCOPES
+    aep_sandbox: str = "prod"
+    aep_ims_url: str = "https://ims-na1.adobelogin.com"
+    aep_platform_url: str = "https://platform.adobe.io"
+    aep_merge_policy_id: str | None = None
+    aep_timeout: float = 5.0
+    aep_retries: int = 2
+    aep_max_retry_wait: float = 2.0
+    zendesk_url: str | None = None
+    zendesk_email: str | None = None
+    zendesk_api_token: str | None = field(default=None, repr=False)
+    zendesk_webhook_secret: str | None = field(default=None, repr=False)
+    zendesk_app_public_key: str | None = field(default=None, repr=False)
+    zendesk_app_id: str | None = None
+    salesforce_instance_url: str | None = None
+    salesforce_client_id: str | None = None
+    salesforce_client_secret: str | None = field(default=None, repr=False)
+    salesforce_org_id: str | None = None
+    salesforce_callout_secret: str | None = field(default=None, repr=False)
+    ca_bundle: str | None = None
+    mapping: str = str(DEFAULT_MAPPING)
+    database_url: str = "sqlite:///var/connector.db"
+    queue_url: str = "sqlite:///var/queue.db"
+    cache_url: str | None = None
+    api_keys: tuple[str, ...] = field(default=(), repr=False)
+    sandbox: bool = False
+    profile_cache_ttl: int = 300
+    web_threads: int = 32
+    log_level: str = "INFO"
+
+    def replace(self, **changes: Any) -> "Settings":
+        return dataclasses.replace(self, **changes)
+
+    def require_aep(self) -> None:
+        """Raise ConfigError naming every missing AEP credential setting."""
+        missing = [env_name(n) for n in AEP_REQUIRED if not getattr(self, n)]
+        if missing:
+            raise ConfigError("missing setting(s): " + ", ".join(missing))
+
+
+def env_name(attr: str) -> str:
+    return PREFIX + attr.upper()
+
+
+SETTING_NAMES = tuple(f.name for f in dataclasses.fields(Settings))
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read, convert and validate settings; raise ConfigError with every problem found."""
+    environ = os.environ if environ is None else environ
+    raw: dict[str, str] = {}
+    config_file = environ.get(PREFIX + "CONFIG_FILE")
+    if config_file:
+        raw.update(_read_file(config_file))
+    for name in SETTING_NAMES:
+        value = environ.get(env_name(name))
+        if value is not None and value != "":
+            raw[name] = value
+    values, problems = {}, []
+    types = {f.name: f.type for f in dataclasses.fields(Settings)}
+    for name, text in raw.items():
+        try:
+            values[name] = _convert(types[name], str(text).strip())
+        except ValueError as exc:
+            problems.append(f"{env_name(name)}: {exc}")
+    settings = Settings(**values)
+    problems.extend(_validate(settings))
+    if problems:
+        raise ConfigError("invalid configuration: " + "; ".join(problems))
+    return settings
+
+
+def _read_file(path: str) -> dict[str, str]:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read CONNECTOR_CONFIG_FILE {path}: {exc.__class__.__name__}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"CONNECTOR_CONFIG_FILE {path} must hold a mapping of settings")
+    out = {}
+    for key, value in data.items():
+        name = str(key).lower().removeprefix(PREFIX.lower())
+        if name not in SETTING_NAMES:
+            raise ConfigError(f"CONNECTOR_CONFIG_FILE {path}: unknown setting {key!r}")
+        out[name] = value if not isinstance(value, list) else ",".join(map(str, value))
+    return out
+
+
+def _convert(kind: str, text: str) -> Any:
+    if kind == "bool":
+        if text.lower() in {"1", "true", "yes", "on"}:
+            return True
+        if text.lower() in {"0", "false", "no", "off"}:
+            return False
+        raise ValueError(f"expected a boolean (1/0, true/false), got {text!r}")
+    if kind == "int":
+        try:
+            return int(text)
+        except ValueError:
+            raise ValueError(f"expected a whole number, got {text!r}") from None
+    if kind == "float":
+        try:
+            return float(text)
+        except ValueError:
+            raise ValueError(f"expected a number, got {text!r}") from None
+    if kind.startswith("tuple"):
+        return tuple(part.strip() for part in text.split(",") if part.strip())
+    return text
+
+
+def _validate(s: Settings) -> list[str]:
+    problems = []
+    for name in ("aep_ims_url", "aep_platform_url", "zendesk_url", "salesforce_instance_url"):
+        url = getattr(s, name)
+        if url and (problem := _url_problem(url)):
+            problems.append(f"{env_name(name)}: {problem}")
+    if s.aep_sandbox != s.aep_sandbox.lower() or not s.aep_sandbox:
+        problems.append(f"{env_name('aep_sandbox')}: sandbox names are lower-case, got {s.aep_sandbox!r}")
+    for name in ("aep_timeout", "aep_max_retry_wait"):
+        if getattr(s, name) <= 0:
+            problems.append(f"{env_name(name)}: must be above 0")
+    for name in ("aep_retries", "profile_cache_ttl"):
+        if getattr(s, name) < 0:
+            problems.append(f"{env_name(name)}: must not be negative")
+    if s.web_threads < 1:
+        problems.append(f"{env_name('web_threads')}: must be at least 1")
+    if s.ca_bundle and not Path(s.ca_bundle).is_file():
+        problems.append(f"{env_name('ca_bundle')}: no file at {s.ca_bundle}")
+    if not Path(s.mapping).is_file():
+        problems.append(f"{env_name('mapping')}: no file at {s.mapping}")
+    return problems
+
+
+def _url_problem(url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        return f"expected an http(s) URL, got {url!r}"
+    if parts.scheme == "http" and parts.hostname not in LOCAL_HOSTS:
+        return "must use https (http is allowed only for local emulators)"
+    return None

@@ -1,0 +1,141 @@
+"""Profile + audiences + events → the agent card, driven by the mapping manifest."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Mapping
+
+from connector.core.formats import badge, display
+from connector.core.manifest import EventSectionSpec, Manifest
+from connector.core.models import (
+    Attempt, Card, CardSection, Event, EventPage, Membership, Profile, iso,
+)
+from connector.core.timeparse import parse_timestamp
+
+MEMBER_STATUSES = ("realized", "existing")  # reference/aep.md §2.8: "exited" is not a member
+
+
+def get_path(data: Any, path: str) -> Any:
+    """Read a dotted XDM path; ``items[].name`` collects ``name`` from every list element."""
+    parts = path.split(".")
+    for index, part in enumerate(parts):
+        if data is None:
+            return None
+        if part.endswith("[]"):
+            items = _get(data, part[:-2])
+            if not isinstance(items, list):
+                return None
+            return _collect(items, ".".join(parts[index + 1:]))
+        data = _get(data, part)
+    return data
+
+
+def _get(data: Any, key: str) -> Any:
+    return data.get(key) if isinstance(data, Mapping) else None
+
+
+def _collect(items: list, rest: str) -> list:
+    values = [get_path(item, rest) if rest else item for item in items]
+    return [v for v in values if v is not None]
+
+
+def memberships(entity: Mapping[str, Any], namespaces: tuple[str, ...]) -> list[Membership]:
+    """Current audience memberships (realized + existing) of a profile, newest first."""
+    found = []
+    by_namespace = get_path(entity, "segmentMembership") or {}
+    for namespace, entries in by_namespace.items():
+        if namespace not in namespaces or not isinstance(entries, Mapping):
+            continue
+        for segment_id, info in entries.items():
+            status = str((info or {}).get("status", "")).lower()
+            if status in MEMBER_STATUSES:
+                when = parse_timestamp((info or {}).get("lastQualificationTime"))
+                found.append(Membership(namespace, segment_id, status, when))
+    return sorted(found, key=lambda m: (m.last_qualification is None, _desc(m.last_qualification)))
+
+
+def build_card(
+    *,
+    manifest: Manifest,
+    profile: Profile,
+    match: list[Attempt],
+    confidence: float,
+    segment_names: Mapping[str, str],
+    events: EventPage,
+) -> Card:
+    sections = [_attribute_section(manifest, spec, profile) for spec in manifest.sections]
+    sections.append(_audience_section(manifest, profile, segment_names))
+    sections.extend(_event_section(spec, events, manifest.currency) for spec in manifest.events.sections)
+    return Card(
+        status="found",
+        match=match,
+        profile_id=profile.entity_id,
+        last_modified_at=profile.last_modified_at,
+        confidence=confidence,
+        writable=confidence >= manifest.identity.write_min_confidence,
+        sections=sections,
+    )
+
+
+def _attribute_section(manifest: Manifest, spec, profile: Profile) -> CardSection:
+    items = []
+    for field in spec.fields:
+        value = get_path(profile.entity, field.path)
+        items.append({
+            "key": field.key,
+            "label": field.label,
+            "value": value,
+            "display": display(value, field.format, currency=field.currency or manifest.currency),
+            "format": field.format,
+            "badge": badge(value, field.badges) if field.badges else None,
+        })
+    return CardSection(spec.key, spec.title, "attributes", items, profile.last_modified_at)
+
+
+def _audience_section(manifest: Manifest, profile: Profile, names: Mapping[str, str]) -> CardSection:
+    spec = manifest.audiences
+    current = memberships(profile.entity, spec.namespaces)
+    items = [
+        {
+            "id": m.segment_id,
+            "name": names.get(m.segment_id, m.segment_id),
+            "status": m.status,
+            "since": iso(m.last_qualification),
+        }
+        for m in current[: spec.max_items]
+    ]
+    newest = next((m.last_qualification for m in current if m.last_qualification), None)
+    return CardSection("audiences", spec.title, "audiences", items, newest)
+
+
+def _event_section(spec: EventSectionSpec, page: EventPage, currency: str) -> CardSection:
+    if page.unavailable:
+        return CardSection(spec.key, spec.title, "events", [], None, notice=page.unavailable)
+    wanted = {t.lower() for t in spec.event_types}
+    chosen = [e for e in page.events if (e.event_type or "").lower() in wanted]
+    chosen.sort(key=lambda e: _desc(e.timestamp))
+    items = [_event_item(spec, e, currency) for e in chosen[: spec.max_items]]
+    newest = chosen[0].timestamp if chosen else None
+    return CardSection(spec.key, spec.title, "events", items, newest)
+
+
+def _event_item(spec: EventSectionSpec, event: Event, currency: str) -> dict:
+    item = spec.item
+    title = get_path(event.entity, item.title)
+    if isinstance(title, list):
+        title = ", ".join(str(t) for t in title)
+    label = item.labels.get(event.event_type or "", event.event_type or "event")
+    amount = get_path(event.entity, item.amount) if item.amount else None
+    code = (get_path(event.entity, item.currency) if item.currency else None) or currency
+    return {
+        "id": event.event_id,
+        "type": event.event_type,
+        "label": label,
+        "title": title or label,
+        "timestamp": iso(event.timestamp),
+        "amount": amount,
+        "display_amount": display(amount, "currency", currency=str(code)) if amount is not None else None,
+    }
+
+
+def _desc(moment: datetime | None) -> float:
+    return -moment.timestamp() if moment else 0.0

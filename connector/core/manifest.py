@@ -1,0 +1,123 @@
+"""The mapping manifest as plain dataclasses (parsed and validated in connector.schemas.manifest)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+NAMESPACE_KINDS = ("email", "email_sha256", "phone", "phone_sha256", "ecid", "plain")
+CONTACT_SOURCES = ("email", "phone", "crm_id", "external_id")
+FORMATS = (
+    "text", "name", "number", "integer", "currency", "percent", "date", "datetime",
+    "boolean", "consent", "list",
+)
+WRITE_POLICIES = ("overwrite", "fill_blank", "never_overwrite_human_edit")
+
+
+@dataclass(frozen=True)
+class CandidateRule:
+    source: str  # email | phone | crm_id | external_id | identities.<NS>
+    namespace: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class IdentitySpec:
+    namespaces: dict[str, str]  # namespace code → kind
+    candidates: tuple[CandidateRule, ...]
+    default_region: str = "US"
+    write_min_confidence: float = 0.9
+
+    def kind_of(self, namespace: str) -> str | None:
+        """Namespace codes match case-insensitively, as AEP matches them (reference §4.2)."""
+        wanted = namespace.lower()
+        for code, kind in self.namespaces.items():
+            if code.lower() == wanted:
+                return kind
+        return None
+
+    def canonical(self, namespace: str) -> str | None:
+        wanted = namespace.lower()
+        return next((code for code in self.namespaces if code.lower() == wanted), None)
+
+
+@dataclass(frozen=True)
+class Badge:
+    min: float
+    level: str
+    label: str
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    key: str
+    path: str
+    label: str
+    format: str = "text"
+    currency: str | None = None
+    badges: tuple[Badge, ...] = ()
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    key: str
+    title: str
+    fields: tuple[FieldSpec, ...]
+
+
+@dataclass(frozen=True)
+class AudienceSpec:
+    title: str = "Audiences"
+    namespaces: tuple[str, ...] = ("ups",)
+    max_items: int = 20
+
+
+@dataclass(frozen=True)
+class EventItemSpec:
+    title: str
+    amount: str | None = None
+    currency: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EventSectionSpec:
+    key: str
+    title: str
+    event_types: tuple[str, ...]
+    item: EventItemSpec
+    max_items: int = 5
+
+
+@dataclass(frozen=True)
+class EventsSpec:
+    limit: int = 50
+    max_pages: int = 2
+    fields: tuple[str, ...] = ()
+    sections: tuple[EventSectionSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class WriteRule:
+    target: str
+    value: str  # a card field key
+    policy: str = "fill_blank"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    identity: IdentitySpec
+    sections: tuple[SectionSpec, ...]
+    audiences: AudienceSpec
+    events: EventsSpec
+    currency: str = "USD"
+    writeback: dict[str, tuple[WriteRule, ...]] = field(default_factory=dict)
+
+    def profile_fields(self) -> tuple[str, ...]:
+        """The ``fields`` projection for profile lookups: every path the card reads."""
+        paths = ["identityMap", "segmentMembership"]
+        for section in self.sections:
+            paths.extend(f.path.split("[")[0].rstrip(".") for f in section.fields)
+        kept: list[str] = []
+        for path in sorted(set(paths), key=len):
+            if not any(path == k or path.startswith(k + ".") for k in kept):
+                kept.append(path)
+        return tuple(sorted(kept))

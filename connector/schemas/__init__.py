@@ -1,0 +1,1 @@
+"""Marshmallow schemas: provider payloads (unknown=EXCLUDE) and our manifests (unknown=RAISE)."""

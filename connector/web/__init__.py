@@ -1,0 +1,23 @@
+"""Flask blueprints: verify, parse, delegate, respond."""
+from __future__ import annotations
+
+from flask import Flask
+
+from connector.config import Settings, load_settings
+from connector.runtime import Runtime, build_runtime
+from connector.web import api
+from connector.web.errors import register_error_handlers
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def build_app(*, settings: Settings | None = None, runtime: Runtime | None = None) -> Flask:
+    if runtime is None:
+        runtime = build_runtime(settings or load_settings())
+    app = Flask("connector")
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.json.sort_keys = False
+    app.extensions["connector"] = runtime
+    app.register_blueprint(api.bp)
+    register_error_handlers(app)
+    return app

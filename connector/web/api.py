@@ -1,0 +1,65 @@
+"""Lookup API and health endpoints."""
+from __future__ import annotations
+
+import hmac
+
+from flask import Blueprint, current_app, jsonify, request
+
+from connector import errors
+from connector.runtime import Runtime
+from connector.web.errors import error_response
+
+bp = Blueprint("api", __name__)
+
+CARD_STATUS = {
+    "found": None,
+    "not_found": errors.NotFound("no AEP profile matches this identity", code="profile_not_found"),
+    "not_servable": errors.ProfileNotServable("AEP does not serve this profile (identity graph above 50 "
+                                              "identities)", service="AEP"),
+}
+
+
+def runtime() -> Runtime:
+    return current_app.extensions["connector"]
+
+
+@bp.get("/healthz")
+def healthz():
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def readyz():
+    checks = {"manifest": "ok"}
+    try:
+        runtime().aep.auth.token()
+        checks["aep_token"] = "ok"
+    except errors.ConnectorError as exc:
+        checks["aep_token"] = exc.code
+    ready = all(v == "ok" for v in checks.values())
+    return jsonify(status="ready" if ready else "not_ready", checks=checks), 200 if ready else 503
+
+
+@bp.get("/api/v1/profiles")
+def profile():
+    _require_api_key()
+    namespace, value = request.args.get("namespace", "").strip(), request.args.get("id", "")
+    if not namespace or not value.strip():
+        raise errors.PayloadError("query parameters 'namespace' and 'id' are both required", code="missing_parameter")
+    refresh = request.args.get("refresh", "").lower() in {"1", "true", "yes"}
+    card = runtime().lookup.by_identity(namespace, value, refresh=refresh)
+    problem = CARD_STATUS[card.status]
+    if problem is not None:
+        return error_response(problem, card=card.to_dict())
+    response = jsonify(card.to_dict())
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _require_api_key() -> None:
+    keys = runtime().settings.api_keys
+    given = request.headers.get("X-API-Key", "")
+    if not keys:
+        raise errors.AuthError("the lookup API is off: no CONNECTOR_API_KEYS are configured")
+    if not given or not any(hmac.compare_digest(given.encode(), k.encode()) for k in keys):
+        raise errors.AuthError("missing or unknown X-API-Key")
