@@ -1,7 +1,7 @@
 """``aep-connector check``: settings, manifest, then every configured remote service."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from connector import errors
 from connector.runtime import Runtime

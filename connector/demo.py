@@ -1,7 +1,7 @@
 """``aep-connector demo``: the AEP emulator and the connector on localhost, with seed data."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 from urllib.parse import quote
 
 from connector.config import load_settings
@@ -38,7 +38,8 @@ def run_demo(*, port: int, echo: Callable[[str], None], serve: bool = True) -> i
     echo(f"  CONNECTOR_AEP_IMS_URL={aep_url} CONNECTOR_AEP_PLATFORM_URL={aep_url} "
          f"CONNECTOR_AEP_CLIENT_ID={runtime.settings.aep_client_id} "
          f"CONNECTOR_AEP_CLIENT_SECRET={runtime.settings.aep_client_secret} "
-         f"CONNECTOR_AEP_ORG_ID={runtime.settings.aep_org_id} aep-connector lookup --namespace CRMID --id {sample.crm_id}")
+         f"CONNECTOR_AEP_ORG_ID={runtime.settings.aep_org_id} "
+         f"aep-connector lookup --namespace CRMID --id {sample.crm_id}")
     echo("Ctrl-C stops.")
     if not serve:
         runtime.close()

@@ -8,7 +8,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import requests
 from cachetools import TTLCache
@@ -279,12 +280,14 @@ def _fields(fields: Iterable[str]) -> str:
 
 
 def _json(response: requests.Response, expect: type = dict) -> Any:
+    if not response.content.strip():
+        return expect()  # an empty 200 means "nothing" (§11.3)
     try:
         body = response.json()
     except ValueError:
         raise errors.UpstreamError(f"AEP answered HTTP {response.status_code} with a body that is not JSON",
                                    service=SERVICE, upstream_status=response.status_code) from None
-    if body is None or body == "":
+    if body is None:
         return expect()
     if not isinstance(body, expect):
         raise errors.UpstreamError("AEP answered with an unexpected JSON shape", service=SERVICE,

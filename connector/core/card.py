@@ -1,13 +1,21 @@
 """Profile + audiences + events → the agent card, driven by the mapping manifest."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 from connector.core.formats import badge, display
 from connector.core.manifest import EventSectionSpec, Manifest
 from connector.core.models import (
-    Attempt, Card, CardSection, Event, EventPage, Membership, Profile, iso,
+    Attempt,
+    Card,
+    CardSection,
+    Event,
+    EventPage,
+    Membership,
+    Profile,
+    iso,
 )
 from connector.core.timeparse import parse_timestamp
 

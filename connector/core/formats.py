@@ -1,7 +1,8 @@
 """Display formats for card values, table-driven and pure."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from connector.core.manifest import Badge
 from connector.core.timeparse import parse_timestamp

@@ -168,7 +168,8 @@ def create_app(world: AepWorld) -> Flask:
         ids = list(seed.SEGMENTS)
         page = [_segment(i) for i in ids[start:start + limit]]
         more = start + limit < len(ids)
-        link = {"next": {"href": f"/segment/definitions?{urlencode({'start': start + limit, 'limit': limit})}"}} if more else {}
+        query = urlencode({"start": start + limit, "limit": limit})
+        link = {"next": {"href": f"/segment/definitions?{query}"}} if more else {}
         return jsonify({"segments": page, "page": {"totalCount": len(ids), "pageSize": len(page), "limit": limit},
                         "link": link})
 
@@ -185,8 +186,9 @@ def create_app(world: AepWorld) -> Flask:
 
     @app.get("/data/core/idnamespace/identities")
     def namespaces():
-        return jsonify([{"updateTime": 1495153678000, "code": code, "status": "ACTIVE", "description": f"{code} Namespace",
-                         "id": nid, "createTime": 1495153678000, "idType": kind, "name": code, "custom": custom}
+        return jsonify([{"updateTime": 1495153678000, "code": code, "status": "ACTIVE",
+                         "description": f"{code} Namespace", "id": nid, "createTime": 1495153678000,
+                         "idType": kind, "name": code, "custom": custom}
                         for code, nid, kind, custom in NAMESPACES])
 
     @app.post("/__sandbox/faults")

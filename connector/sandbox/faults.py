@@ -25,6 +25,7 @@ class Faults:
     latency_ms: float = 0.0        # added to every request
     error_rate: float = 0.0        # share of requests answered 500
     error_status: int = 500
+    error_path: str = "/"          # the random errors hit only paths under this prefix
     events_status: int | None = None  # e.g. 403: event lookups refused (licence lacks them)
     seed: int = 7
     _script: deque = field(default_factory=deque, repr=False)
@@ -48,7 +49,7 @@ class Faults:
 
     def reset(self) -> None:
         with self._lock:
-            self.latency_ms, self.error_rate, self.events_status = 0.0, 0.0, None
+            self.latency_ms, self.error_rate, self.events_status, self.error_path = 0.0, 0.0, None, "/"
             self._script.clear()
 
     def pick(self, path: str) -> Scripted | None:
@@ -60,7 +61,7 @@ class Faults:
                     if item.times <= 0:
                         self._script.remove(item)
                     return item
-            if self.error_rate and self._rng.random() < self.error_rate:
+            if self.error_rate and path.startswith(self.error_path) and self._rng.random() < self.error_rate:
                 return Scripted(status=self.error_status)
         return None
 

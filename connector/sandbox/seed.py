@@ -11,7 +11,7 @@ import random
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
+from functools import cache, lru_cache
 
 ANCHOR = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 DEFAULT_CUSTOMERS = 2000
@@ -66,7 +66,7 @@ def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-@lru_cache(maxsize=None)
+@cache
 def customer(index: int, total: int = DEFAULT_CUSTOMERS) -> Customer:
     rng = random.Random(f"acme-customer-{index}")
     first, last = rng.choice(FIRST), rng.choice(LAST)
@@ -126,7 +126,8 @@ def profile_entity(index: int, total: int = DEFAULT_CUSTOMERS) -> dict:
                     "points": float(int(ltv * 3)), "joinDate": joined.strftime("%Y-%m-%d")},
         "consents": {"marketing": {"email": {"val": rng.choice(["y", "y", "n"])}}},
         "segmentMembership": {"ups": membership},
-        TENANT: {"lifetimeValue": ltv, "churnPropensity": churn, "preferredChannel": rng.choice(["email", "sms", "phone"])},
+        TENANT: {"lifetimeValue": ltv, "churnPropensity": churn,
+                 "preferredChannel": rng.choice(["email", "sms", "phone"])},
     }
 
 

@@ -63,8 +63,9 @@ class ProfileLookup:
                 attempts.append(_attempt(candidate, "no_profile", "AEP has no profile for this identity"))
                 continue
             attempts.append(_attempt(candidate, "matched", "AEP returned a profile for this identity"))
+            rest = _rest(found[position + 1:], "an earlier identity matched first")
             return build_card(manifest=self.manifest, profile=bundle.profile, confidence=candidate.confidence,
-                              match=attempts + _rest(found[position + 1:], "an earlier identity matched first") + skipped,
+                              match=attempts + rest + skipped,
                               segment_names=bundle.segment_names, events=bundle.events)
         return Card(status="not_found", match=attempts + skipped)
 

@@ -1,0 +1,18 @@
+"""Small helpers for tests: fixture loading and the shipped manifest."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from connector.config import DEFAULT_MAPPING
+from connector.schemas.manifest import load_manifest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def fixture(provider: str, name: str) -> dict:
+    return json.loads((FIXTURES / provider / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def default_manifest():
+    return load_manifest(str(DEFAULT_MAPPING))

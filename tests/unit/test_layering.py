@@ -1,0 +1,52 @@
+"""The data flows one way (ARCHITECTURE.md): these import rules keep it so."""
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[2] / "connector"
+CORE_THIRD_PARTY = {"phonenumbers"}  # pure library: parsing and formatting only
+CORE_FORBIDDEN_STDLIB = {"os", "time", "socket", "subprocess", "threading", "random", "logging"}
+
+
+def imports(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def modules(layer: str) -> list[Path]:
+    return sorted((PACKAGE / layer).rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", modules("core"), ids=lambda p: p.name)
+def test_core_is_pure(path):
+    for name in imports(path):
+        top = name.split(".")[0]
+        if top == "connector":
+            assert name.startswith("connector.core"), f"{path.name} imports {name}"
+        elif top in sys.stdlib_module_names:
+            assert top not in CORE_FORBIDDEN_STDLIB, f"{path.name} imports {name}"
+        else:
+            assert top in CORE_THIRD_PARTY, f"{path.name} imports {name}"
+    text = path.read_text(encoding="utf-8")
+    assert ".now(" not in text and "utcnow" not in text, f"{path.name} reads the clock"
+
+
+@pytest.mark.parametrize("layer, forbidden", [
+    ("web", ("connector.adapters", "connector.sandbox", "requests")),
+    ("services", ("flask", "connector.web", "requests", "connector.sandbox")),
+    ("adapters", ("flask", "connector.web", "connector.services", "connector.sandbox")),
+    ("schemas", ("flask", "requests", "connector.adapters", "connector.services")),
+])
+def test_layers_do_not_reach_past_their_neighbours(layer, forbidden):
+    for path in modules(layer):
+        for name in imports(path):
+            assert not name.startswith(forbidden), f"{layer}/{path.name} imports {name}"
