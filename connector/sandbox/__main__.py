@@ -1,0 +1,33 @@
+"""Run the AEP emulator on its own: ``python -m connector.sandbox --port 9001 --latency-ms 200``."""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import threading
+
+from connector.sandbox.aep import AepSandbox
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="AEP emulator (IMS + Platform APIs) on localhost")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="added to every response")
+    parser.add_argument("--customers", type=int, default=2000)
+    parser.add_argument("--preload", action="store_true", help="generate all seed data before serving")
+    args = parser.parse_args()
+    sandbox = AepSandbox(port=args.port, customers=args.customers)
+    if args.preload:
+        sandbox.world.preload()
+    sandbox.faults.update(latency_ms=args.latency_ms)
+    sandbox.start()
+    print(f"AEP emulator listening on {sandbox.url}", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with contextlib.suppress(KeyboardInterrupt):
+        stop.wait()
+    sandbox.stop()
+
+
+if __name__ == "__main__":
+    main()

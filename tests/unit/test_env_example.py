@@ -1,0 +1,20 @@
+"""deploy/env.example lists every setting, and nothing that is not one."""
+from pathlib import Path
+
+from connector.config import SETTING_NAMES, env_name, load_settings
+
+ENV_EXAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "env.example"
+
+
+def _entries() -> dict[str, str]:
+    lines = [line for line in ENV_EXAMPLE.read_text(encoding="utf-8").splitlines()
+             if line.strip() and not line.startswith("#")]
+    return dict(line.split("=", 1) for line in lines)
+
+
+def test_env_example_lists_every_setting():
+    assert sorted(_entries()) == sorted(env_name(n) for n in SETTING_NAMES)
+
+
+def test_env_example_values_are_valid_settings():
+    load_settings({k: v for k, v in _entries().items() if v})
