@@ -88,9 +88,110 @@ def serve(host: str, port: int) -> None:
 
     runtime = _runtime()
     runtime.warm_in_background()
+    runtime.start_workers()
     app = create_app(runtime=runtime)
     click.echo(f"aep-connector listening on http://{host}:{port}", err=True)
     waitress_serve(app, host=host, port=port, threads=runtime.settings.web_threads, ident="aep-connector")
+
+
+@main.command()
+def worker() -> None:
+    """Run queue consumer threads (CONNECTOR_WORKER_THREADS, at least 1) until SIGINT/SIGTERM."""
+    import signal
+    import threading
+
+    runtime = _runtime()
+    runtime.warm()
+    runtime.queue.start(threads=max(1, runtime.settings.worker_threads))
+    runtime.queue.sweep()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    click.echo(f"aep-connector worker running with {max(1, runtime.settings.worker_threads)} thread(s)", err=True)
+    stop.wait()
+    runtime.close()
+
+
+@main.group()
+def jobs() -> None:
+    """Enrichment jobs: list them, replay dead letters."""
+
+
+@jobs.command("list")
+@click.option("--status", type=click.Choice(["pending", "running", "done", "dead"]), default=None)
+@click.option("--limit", default=50, show_default=True)
+def jobs_list(status: str | None, limit: int) -> None:
+    def action() -> int:
+        rows = _runtime().store.list_jobs(status=status, limit=limit)
+        for row in rows:
+            click.echo(f"{row.record_key:<28} {row.status:<8} attempts={row.attempts} outcome={row.outcome or '-'} "
+                       f"updated={row.updated_at:%Y-%m-%d %H:%M:%S} {row.last_error or ''}".rstrip())
+        if not rows:
+            click.echo("no jobs")
+        return 0
+
+    _guarded(action)
+
+
+@jobs.command("retry")
+@click.argument("keys", nargs=-1)
+@click.option("--all-dead", is_flag=True, help="Replay every dead letter.")
+def jobs_retry(keys: tuple[str, ...], all_dead: bool) -> None:
+    """Put dead (or done) jobs back on the queue, e.g. `jobs retry zendesk:ticket:42`."""
+    def action() -> int:
+        runtime = _runtime()
+        wanted = list(keys) + ([r.record_key for r in runtime.store.list_jobs(status="dead", limit=10_000)]
+                               if all_dead else [])
+        if not wanted:
+            raise errors.PayloadError("name job keys or pass --all-dead")
+        missing = [k for k in wanted if not runtime.store.requeue(k)]
+        for key in wanted:
+            if key not in missing:
+                runtime.queue.enqueue(key)
+        click.echo(f"requeued {len(wanted) - len(missing)} job(s)")
+        if missing:
+            raise errors.NotFound(f"not dead or done (or unknown): {', '.join(missing)}")
+        return 0
+
+    _guarded(action)
+
+
+@main.group()
+def zendesk() -> None:
+    """Zendesk set-up: the webhook and trigger, the sidebar app package."""
+
+
+@zendesk.command("install")
+@click.option("--endpoint", required=True, help="Public URL of POST /zendesk/webhooks on this connector.")
+@click.option("--dry-run", is_flag=True, help="Print what would change; change nothing.")
+def zendesk_install(endpoint: str, dry_run: bool) -> None:
+    """Create or update the webhook + "ticket created" trigger and store the signing secret."""
+    from connector.runtime import WEBHOOK_SECRET_KEY
+    from connector.services.install import install_zendesk
+
+    def action() -> int:
+        runtime = _runtime()
+        if runtime.zendesk is None:
+            raise errors.ConfigError("missing setting(s): CONNECTOR_ZENDESK_URL, CONNECTOR_ZENDESK_EMAIL, "
+                                     "CONNECTOR_ZENDESK_API_TOKEN")
+        report = install_zendesk(runtime.zendesk, endpoint=endpoint, dry_run=dry_run,
+                                 store_secret=lambda s: runtime.store.put_setting(WEBHOOK_SECRET_KEY, s))
+        for step in report.steps:
+            click.echo(("would " if dry_run else "") + step)
+        return 0
+
+    _guarded(action)
+
+
+@zendesk.command("package")
+@click.option("--out", default="dist", show_default=True, help="Folder for the upload zip.")
+def zendesk_package(out: str) -> None:
+    """Build the Zendesk sidebar app's upload zip from manifests/zendesk."""
+    from pathlib import Path
+
+    from connector.packaging import package_zendesk_app
+
+    click.echo(str(package_zendesk_app(Path(out))))
 
 
 @main.command()

@@ -59,16 +59,27 @@ class Settings:
     sandbox: bool = False
     profile_cache_ttl: int = 300
     web_threads: int = 32
+    worker_threads: int = 2
+    job_max_attempts: int = 6
+    session_secret: str | None = field(default=None, repr=False)
     log_level: str = "INFO"
 
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **changes)
 
-    def require_aep(self) -> None:
-        """Raise ConfigError naming every missing AEP credential setting."""
-        missing = [env_name(n) for n in AEP_REQUIRED if not getattr(self, n)]
+    def sqlite_path(self, name: str) -> str | None:
+        """The file of a ``sqlite:///path`` backend URL (relative paths from the working directory)."""
+        url = getattr(self, name)
+        return url[len("sqlite:///"):] if url.startswith("sqlite:///") else None
+
+    def require(self, *names: str) -> None:
+        missing = [env_name(n) for n in names if not getattr(self, n)]
         if missing:
             raise ConfigError("missing setting(s): " + ", ".join(missing))
+
+    def require_aep(self) -> None:
+        """Raise ConfigError naming every missing AEP credential setting."""
+        self.require(*AEP_REQUIRED)
 
 
 def env_name(attr: str) -> str:
@@ -153,11 +164,15 @@ def _validate(s: Settings) -> list[str]:
     for name in ("aep_timeout", "aep_max_retry_wait"):
         if getattr(s, name) <= 0:
             problems.append(f"{env_name(name)}: must be above 0")
-    for name in ("aep_retries", "profile_cache_ttl"):
+    for name in ("aep_retries", "profile_cache_ttl", "worker_threads"):
         if getattr(s, name) < 0:
             problems.append(f"{env_name(name)}: must not be negative")
-    if s.web_threads < 1:
-        problems.append(f"{env_name('web_threads')}: must be at least 1")
+    for name in ("web_threads", "job_max_attempts"):
+        if getattr(s, name) < 1:
+            problems.append(f"{env_name(name)}: must be at least 1")
+    for name in ("database_url", "queue_url"):
+        if not getattr(s, name).startswith(("sqlite:///", "postgresql", "redis://", "rediss://")):
+            problems.append(f"{env_name(name)}: expected sqlite:///path, postgresql://… or redis://…")
     if s.ca_bundle and not Path(s.ca_bundle).is_file():
         problems.append(f"{env_name('ca_bundle')}: no file at {s.ca_bundle}")
     if not Path(s.mapping).is_file():

@@ -40,6 +40,11 @@ class PayloadError(ConnectorError):
     status = 400
 
 
+class PayloadTooLarge(PayloadError):
+    code = "payload_too_large"
+    status = 413
+
+
 class UnknownNamespace(PayloadError):
     code = "unknown_namespace"
 
@@ -98,6 +103,12 @@ class UpstreamUnavailable(UpstreamError):
 
 class UpstreamRateLimited(UpstreamUnavailable):
     code = "upstream_rate_limited"
+
+
+class UpstreamConflict(UpstreamUnavailable):
+    """409: a concurrent update won; try again shortly."""
+
+    code = "upstream_conflict"
 
 
 class UpstreamAuthError(UpstreamError):

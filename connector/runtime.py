@@ -7,15 +7,24 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from itsdangerous import URLSafeTimedSerializer
+
 from connector.adapters.aep import AepClient
+from connector.adapters.zendesk import ZendeskClient
 from connector.config import Settings
 from connector.core.manifest import Manifest
-from connector.errors import UpstreamError
+from connector.errors import ConfigError, UpstreamError
+from connector.jobs.queue import JobQueue, build_huey
 from connector.schemas.manifest import load_manifest
 from connector.services.cache import ProfileCache
+from connector.services.enrichment import Enrichment
 from connector.services.lookup import ProfileLookup
+from connector.services.sidebar import Sidebar
+from connector.store.db import Store
 
 log = logging.getLogger(__name__)
+
+WEBHOOK_SECRET_KEY = "zendesk.webhook_secret"
 
 
 @dataclass
@@ -25,21 +34,58 @@ class Runtime:
     aep: AepClient
     lookup: ProfileLookup
     executor: ThreadPoolExecutor
+    store: Store
+    queue: JobQueue
+    enrichment: Enrichment
+    zendesk: ZendeskClient | None = None
     sandboxes: list = field(default_factory=list)
+    _zaf_key: str | None = None
 
     def warm(self) -> None:
-        """Fetch the token, merge policy and audience names ahead of the first agent."""
+        """Fetch the token, merge policy, audience names and our Zendesk user ahead of the first agent."""
         try:
             self.aep.auth.token()
             self.aep.default_merge_policy_id()
             self.aep.preload_segments()
+            if self.zendesk is not None:
+                self.zendesk.me()
         except UpstreamError as exc:
             log.warning("runtime.warm.failed", extra={"reason": exc.code})
 
     def warm_in_background(self) -> None:
         threading.Thread(target=self.warm, name="connector-warm", daemon=True).start()
 
+    def start_workers(self) -> None:
+        if self.settings.worker_threads > 0:
+            self.queue.start(threads=self.settings.worker_threads)
+            self.queue.sweep()
+
+    # -- Zendesk secrets and sessions ---------------------------------------------------------
+
+    def zendesk_webhook_secret(self) -> str | None:
+        return self.settings.zendesk_webhook_secret or self.store.get_setting(WEBHOOK_SECRET_KEY)
+
+    def zaf_public_key(self) -> str:
+        if self._zaf_key is None:
+            if self.settings.zendesk_app_public_key:
+                self._zaf_key = self.settings.zendesk_app_public_key
+            elif self.zendesk is not None and self.settings.zendesk_app_id:
+                self._zaf_key = self.zendesk.public_key(self.settings.zendesk_app_id)
+            else:
+                raise ConfigError("set CONNECTOR_ZENDESK_APP_PUBLIC_KEY or CONNECTOR_ZENDESK_APP_ID for the sidebar")
+        return self._zaf_key
+
+    def sessions(self) -> URLSafeTimedSerializer:
+        if not self.settings.session_secret:
+            raise ConfigError("set CONNECTOR_SESSION_SECRET for the sidebar")
+        return URLSafeTimedSerializer(self.settings.session_secret, salt="aep-connector-sidebar")
+
+    @property
+    def sidebar(self) -> Sidebar:
+        return Sidebar(lookup=self.lookup, zendesk=self.zendesk)
+
     def close(self) -> None:
+        self.queue.stop()
         self.executor.shutdown(wait=False, cancel_futures=True)
         for sandbox in self.sandboxes:
             sandbox.stop()
@@ -50,12 +96,15 @@ def start_sandboxes(settings: Settings) -> tuple[Settings, list]:
     if not settings.sandbox:
         return settings, []
     from connector.sandbox.aep import AepSandbox
+    from connector.sandbox.zendesk import ZendeskSandbox
 
-    aep = AepSandbox().start()
-    overrides = aep.settings_overrides()
+    aep, zendesk = AepSandbox().start(), ZendeskSandbox().start()
+    overrides = {**aep.settings_overrides(), **zendesk.settings_overrides()}
     if not settings.api_keys:
         overrides["api_keys"] = ("sandbox-" + secrets.token_urlsafe(12),)
-    return settings.replace(**overrides), [aep]
+    if not settings.session_secret:
+        overrides["session_secret"] = secrets.token_urlsafe(32)
+    return settings.replace(**overrides), [aep, zendesk]
 
 
 def build_runtime(settings: Settings) -> Runtime:
@@ -66,4 +115,11 @@ def build_runtime(settings: Settings) -> Runtime:
     executor = ThreadPoolExecutor(max_workers=max(8, settings.web_threads), thread_name_prefix="aep")
     lookup = ProfileLookup(aep=aep, manifest=manifest, cache=ProfileCache(ttl=settings.profile_cache_ttl),
                            executor=executor)
-    return Runtime(settings, manifest, aep, lookup, executor, sandboxes)
+    store = Store(settings.database_url)
+    zendesk = ZendeskClient(settings) if settings.zendesk_url else None
+    queue_box: list[JobQueue] = []
+    enrichment = Enrichment(store=store, lookup=lookup, manifest=manifest, max_attempts=settings.job_max_attempts,
+                            reschedule=lambda key, delay: queue_box[0].enqueue(key, delay=delay), zendesk=zendesk)
+    queue = JobQueue(build_huey(settings), handler=enrichment.run, due=store.due)
+    queue_box.append(queue)
+    return Runtime(settings, manifest, aep, lookup, executor, store, queue, enrichment, zendesk, sandboxes)

@@ -29,8 +29,9 @@ def aep(aep_sandbox):
 
 
 @pytest.fixture()
-def settings(aep) -> Settings:
-    return Settings(**aep.settings_overrides(), api_keys=(API_KEY,), aep_timeout=2.0, aep_max_retry_wait=1.0)
+def settings(aep, tmp_path) -> Settings:
+    return Settings(**aep.settings_overrides(), api_keys=(API_KEY,), aep_timeout=2.0, aep_max_retry_wait=1.0,
+                    database_url=f"sqlite:///{tmp_path}/connector.db", queue_url=f"sqlite:///{tmp_path}/queue.db")
 
 
 @pytest.fixture()

@@ -22,6 +22,7 @@ MAX_BODY_IN_MESSAGE = 200
 STATUS_ERRORS: dict[int, type[errors.UpstreamError]] = {
     401: errors.UpstreamAuthError,
     403: errors.UpstreamForbidden,
+    409: errors.UpstreamConflict,
     429: errors.UpstreamRateLimited,
 }
 

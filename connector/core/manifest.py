@@ -97,9 +97,21 @@ class EventsSpec:
 
 @dataclass(frozen=True)
 class WriteRule:
-    target: str
-    value: str  # a card field key
+    target: str  # ticket.custom_fields.<id> | ticket.tags | user.user_fields.<key> | <sobject>.<field>
+    value: str  # a card field key, optionally with .badge or .display
     policy: str = "fill_blank"
+    prefix: str = ""  # tags: the tag is prefix + value
+
+    @property
+    def field_key(self) -> str:
+        return self.value.split(".", 1)[0]
+
+
+@dataclass(frozen=True)
+class Writeback:
+    rules: tuple[WriteRule, ...] = ()
+    note: bool = False
+    marker_tag: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +121,7 @@ class Manifest:
     audiences: AudienceSpec
     events: EventsSpec
     currency: str = "USD"
-    writeback: dict[str, tuple[WriteRule, ...]] = field(default_factory=dict)
+    writeback: dict[str, Writeback] = field(default_factory=dict)
 
     def profile_fields(self) -> tuple[str, ...]:
         """The ``fields`` projection for profile lookups: every path the card reads."""

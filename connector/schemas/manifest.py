@@ -135,13 +135,27 @@ class EventsSchema(_Strict):
 
 
 class WriteRuleSchema(_Strict):
-    target = fields.Str(required=True)
-    value = fields.Str(required=True, validate=_KEY)
+    target = fields.Str(required=True, validate=validate.Regexp(
+        r"^(ticket\.custom_fields\.\d+|ticket\.tags|user\.user_fields\.[a-z0-9_]+|[A-Z][A-Za-z]+\.[A-Za-z0-9_]+)$",
+        error="ticket.custom_fields.<id>, ticket.tags, user.user_fields.<key> or <SObject>.<Field>"))
+    value = fields.Str(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]*(\.(badge|display))?$",
+                                                               error="a card field key, optionally .badge or .display"))
     policy = fields.Str(load_default="fill_blank", validate=validate.OneOf(m.WRITE_POLICIES))
+    prefix = fields.Str(load_default="", validate=validate.Regexp(r"^[a-z0-9_]*$"))
 
     @post_load
     def make(self, data: dict, **_: Any) -> m.WriteRule:
         return m.WriteRule(**data)
+
+
+class WritebackSchema(_Strict):
+    note = fields.Bool(load_default=False)
+    marker_tag = fields.Str(load_default=None, validate=validate.Regexp(r"^[a-z0-9_]+$"))
+    rules = fields.List(fields.Nested(WriteRuleSchema), load_default=list)
+
+    @post_load
+    def make(self, data: dict, **_: Any) -> m.Writeback:
+        return m.Writeback(rules=tuple(data["rules"]), note=data["note"], marker_tag=data["marker_tag"])
 
 
 class ManifestSchema(_Strict):
@@ -152,7 +166,7 @@ class ManifestSchema(_Strict):
     audiences = fields.Nested(AudienceSchema, load_default=lambda: {})
     events = fields.Nested(EventsSchema, load_default=lambda: {})
     writeback = fields.Dict(keys=fields.Str(validate=validate.OneOf(["zendesk", "salesforce"])),
-                            values=fields.List(fields.Nested(WriteRuleSchema)), load_default=dict)
+                            values=fields.Nested(WritebackSchema), load_default=dict)
 
     @validates_schema
     def check_keys(self, data: dict, **_: Any) -> None:
@@ -160,8 +174,8 @@ class ManifestSchema(_Strict):
         dupes = sorted({k for k in keys if keys.count(k) > 1})
         if dupes:
             raise ValidationError(f"card field keys must be unique: {', '.join(dupes)}", "card")
-        for crm, rules in data.get("writeback", {}).items():
-            unknown = [r.value for r in rules if r.value not in keys]
+        for crm, spec in data.get("writeback", {}).items():
+            unknown = [r.value for r in spec.rules if r.field_key not in keys]
             if unknown:
                 raise ValidationError(f"{crm}: value(s) not among the card field keys: {', '.join(unknown)}",
                                       "writeback")
@@ -176,7 +190,7 @@ class ManifestSchema(_Strict):
             audiences=audiences,
             events=events,
             currency=data["currency"],
-            writeback={crm: tuple(rules) for crm, rules in data["writeback"].items()},
+            writeback=dict(data["writeback"]),
         )
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 
 from flask import Blueprint, current_app, jsonify, request
 
@@ -9,6 +10,7 @@ from connector import errors
 from connector.runtime import Runtime
 from connector.web.errors import error_response
 
+log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__)
 
 CARD_STATUS = {
@@ -30,12 +32,17 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
+    rt = runtime()
     checks = {"manifest": "ok"}
-    try:
-        runtime().aep.auth.token()
-        checks["aep_token"] = "ok"
-    except errors.ConnectorError as exc:
-        checks["aep_token"] = exc.code
+    for name, probe in (("database", rt.store.ping), ("queue", rt.queue.pending), ("aep_token", rt.aep.auth.token)):
+        try:
+            probe()
+            checks[name] = "ok"
+        except errors.ConnectorError as exc:
+            checks[name] = exc.code
+        except Exception:  # a driver error from the database or queue: not ready, whatever it is
+            log.warning("web.readyz.failed", extra={"check": name})
+            checks[name] = "unavailable"
     ready = all(v == "ok" for v in checks.values())
     return jsonify(status="ready" if ready else "not_ready", checks=checks), 200 if ready else 503
 

@@ -153,7 +153,8 @@ def test_contact_matched_only_by_phone_is_not_writable(runtime):
 def test_health_and_readiness(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
     ready = client.get("/readyz")
-    assert ready.status_code == 200 and ready.get_json()["checks"] == {"manifest": "ok", "aep_token": "ok"}
+    assert ready.status_code == 200
+    assert ready.get_json()["checks"] == {"manifest": "ok", "database": "ok", "queue": "ok", "aep_token": "ok"}
 
 
 def test_unknown_route_is_a_json_404(client):

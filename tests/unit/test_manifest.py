@@ -35,8 +35,11 @@ def test_shipped_manifest_loads_and_asks_aep_for_every_card_path():
     (lambda d: d["identity"]["candidates"].append({"from": "fax", "namespace": "Email"}), "identity.candidates.4.from"),
     (lambda d: d["card"][0]["fields"].append({"key": "name", "path": "x.y", "label": "Dup"}),
      "card: card field keys must be unique: name"),
-    (lambda d: d["writeback"].update(zendesk=[{"target": "custom_fields.1", "value": "nope"}]),
+    (lambda d: d["writeback"].update(zendesk={"rules": [{"target": "ticket.tags", "value": "nope"}]}),
      "writeback: zendesk: value(s) not among the card field keys: nope"),
+    (lambda d: d["writeback"]["zendesk"]["rules"].append({"target": "ticket.subject", "value": "name"}),
+     "writeback.zendesk.value.rules.7.target"),
+    (lambda d: d["writeback"]["zendesk"].update(notes=True), "writeback.zendesk.value.notes: Unknown field"),
     (lambda d: d.pop("identity"), "identity: Missing data for required field"),
     (lambda d: d.update(version=2), "version: Must be equal to 1"),
 ])
@@ -57,8 +60,9 @@ def test_manifest_file_errors_are_one_readable_line(tmp_path):
 
 
 def test_writeback_rules_are_parsed():
-    doc = _with(lambda d: d["writeback"].update(
-        zendesk=[{"target": "custom_fields.360001", "value": "lifetime_value", "policy": "overwrite"}]))
-    manifest = parse_manifest(doc)
-    rule = manifest.writeback["zendesk"][0]
-    assert (rule.target, rule.value, rule.policy) == ("custom_fields.360001", "lifetime_value", "overwrite")
+    manifest = load_manifest(str(DEFAULT_MAPPING))
+    zendesk = manifest.writeback["zendesk"]
+    assert zendesk.note is True and zendesk.marker_tag == "aep_enriched"
+    rule = zendesk.rules[1]
+    assert (rule.target, rule.value, rule.field_key, rule.policy) == (
+        "ticket.custom_fields.360002", "churn_propensity.badge", "churn_propensity", "overwrite")

@@ -1,0 +1,199 @@
+"""Zendesk Support: ticket + requester reads, one-PUT write-back, install calls, app public key.
+
+Wire facts: ../shared/reference/zendesk.md. Writes go through zenpy with its cache off and a zero
+rate-limit budget, so a 429 raises (with its Retry-After) instead of sleeping in a worker or a
+request; reads with sideloads and the install calls go over the same authenticated session.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from zenpy import Zenpy
+from zenpy.lib.api import BaseApi
+from zenpy.lib.api_objects import Comment, Ticket, User
+from zenpy.lib.exception import APIException, RatelimitBudgetExceeded, RecordNotFoundException, ZenpyException
+
+from connector import errors
+from connector.adapters.http import RetryPolicy, build_session, error_from_response, retry_after, send
+from connector.config import Settings
+
+log = logging.getLogger(__name__)
+
+SERVICE = "Zendesk"
+TICKET_URL = "/api/v2/tickets/{id}.json"
+USER_URL = "/api/v2/users/{id}.json"
+ME_URL = "/api/v2/users/me.json"
+PUBLIC_KEY_URL = "/api/v2/apps/{app_id}/public_key.pem"
+WEBHOOKS_URL = "/api/v2/webhooks"
+WEBHOOK_URL = "/api/v2/webhooks/{id}"
+SIGNING_SECRET_URL = "/api/v2/webhooks/{id}/signing_secret"
+TRIGGERS_URL = "/api/v2/triggers.json"
+TRIGGER_URL = "/api/v2/triggers/{id}.json"
+
+
+@dataclass(frozen=True)
+class Requester:
+    id: int
+    name: str | None
+    email: str | None
+    phone: str | None
+    external_id: str | None
+    user_fields: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ZendeskTicket:
+    id: int
+    requester: Requester | None
+    custom_fields: dict[str, Any]
+    tags: frozenset[str]
+
+
+class ZendeskClient:
+    def __init__(self, settings: Settings, *, timeout: float = 10.0) -> None:
+        settings.require("zendesk_url", "zendesk_email", "zendesk_api_token")
+        self._base = settings.zendesk_url.rstrip("/")
+        self.policy = RetryPolicy(timeout=timeout, retries=1, max_wait=1.0)
+        self._session = build_session(pool_size=32)
+        self._last = threading.local()
+        self._session.hooks["response"].append(self._remember)
+        parts = urlsplit(self._base)
+        subdomain, _, domain = (parts.netloc or "").partition(".")
+        self._zenpy = Zenpy(subdomain=subdomain, domain=domain, email=settings.zendesk_email,
+                            token=settings.zendesk_api_token, session=self._session, timeout=timeout,
+                            ratelimit_budget=0, disable_cache=True)
+        for api in vars(self._zenpy).values():  # plain http is allowed for local emulators only
+            if isinstance(api, BaseApi):
+                api.protocol = parts.scheme
+        self._me: int | None = None
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def read_ticket(self, ticket_id: int) -> ZendeskTicket:
+        """The ticket and its requester in one call (``include=users`` sideload)."""
+        body = self._get(TICKET_URL.format(id=int(ticket_id)), params={"include": "users"})
+        ticket = body.get("ticket") or {}
+        users = {u.get("id"): u for u in body.get("users") or [] if isinstance(u, dict)}
+        requester = users.get(ticket.get("requester_id"))
+        return ZendeskTicket(
+            id=int(ticket["id"]),
+            requester=_requester(requester) if requester else None,
+            custom_fields={str(f["id"]): f.get("value") for f in ticket.get("custom_fields") or [] if "id" in f},
+            tags=frozenset(ticket.get("tags") or ()),
+        )
+
+    def read_user(self, user_id: int) -> Requester:
+        return _requester(self._get(USER_URL.format(id=int(user_id))).get("user") or {})
+
+    def me(self) -> int:
+        """The integration user's id (its own updates must not trigger enrichment again)."""
+        if self._me is None:
+            self._me = int(self._get(ME_URL)["user"]["id"])
+        return self._me
+
+    def public_key(self, app_id: str) -> str:
+        response = self._send("GET", PUBLIC_KEY_URL.format(app_id=app_id), auth=False)
+        return response.text
+
+    # -- writes (zenpy) ---------------------------------------------------------------------------
+
+    def update_ticket(self, ticket_id: int, *, custom_fields: dict[str, Any], add_tags: list[str],
+                      note: str | None) -> None:
+        """One ``PUT /api/v2/tickets/{id}.json``: internal note, custom fields and added tags."""
+        ticket = Ticket(id=int(ticket_id))
+        if custom_fields:
+            ticket.custom_fields = [{"id": int(k), "value": v} for k, v in custom_fields.items()]
+        if add_tags:
+            ticket.additional_tags = list(add_tags)
+        if note:
+            ticket.comment = Comment(body=note, public=False)
+        self._zen(lambda: self._zenpy.tickets.update(ticket))
+
+    def update_user(self, requester: Requester, user_fields: dict[str, Any]) -> None:
+        """``PUT /api/v2/users/{id}.json`` with the changed user fields (zenpy always sends ``name``)."""
+        user = User(id=requester.id, name=requester.name, user_fields=dict(user_fields))
+        self._zen(lambda: self._zenpy.users.update(user))
+
+    # -- install helper calls ----------------------------------------------------------------------
+
+    def list_webhooks(self) -> list[dict]:
+        return self._get(WEBHOOKS_URL, params={"page[size]": "100"}).get("webhooks") or []
+
+    def create_webhook(self, webhook: dict) -> dict:
+        return self._json("POST", WEBHOOKS_URL, {"webhook": webhook})["webhook"]
+
+    def update_webhook(self, webhook_id: str, webhook: dict) -> None:
+        self._send("PUT", WEBHOOK_URL.format(id=webhook_id), json={"webhook": webhook})
+
+    def signing_secret(self, webhook_id: str) -> str:
+        return self._get(SIGNING_SECRET_URL.format(id=webhook_id))["signing_secret"]["secret"]
+
+    def list_triggers(self) -> list[dict]:
+        return self._get(TRIGGERS_URL).get("triggers") or []
+
+    def create_trigger(self, trigger: dict) -> dict:
+        return self._json("POST", TRIGGERS_URL, {"trigger": trigger})["trigger"]
+
+    def update_trigger(self, trigger_id: int, trigger: dict) -> None:
+        self._send("PUT", TRIGGER_URL.format(id=trigger_id), json={"trigger": trigger})
+
+    # -- plumbing -----------------------------------------------------------------------------------
+
+    def _get(self, path: str, params: dict | None = None) -> dict:
+        return self._send("GET", path, params=params).json()
+
+    def _json(self, method: str, path: str, body: dict) -> dict:
+        return self._send(method, path, json=body).json()
+
+    def _send(self, method: str, path: str, *, auth: bool = True, **kwargs: Any) -> requests.Response:
+        if not auth:
+            kwargs["auth"] = None
+        response = send(self._session, method, self._base + path, service=SERVICE, policy=self.policy, **kwargs)
+        if response.status_code >= 400:
+            raise error_from_response(response, service=SERVICE)
+        return response
+
+    def _zen(self, call: Any) -> Any:
+        """Run a zenpy call, translating its exceptions into the error tree."""
+        try:
+            return call()
+        except RatelimitBudgetExceeded:
+            last = getattr(self._last, "response", None)
+            wait = retry_after(last) if last is not None else None
+            raise errors.UpstreamRateLimited("Zendesk rate limit reached", service=SERVICE, upstream_status=429,
+                                             retry_after=wait if wait is not None else 10.0) from None
+        except RecordNotFoundException:
+            raise errors.UpstreamError("Zendesk has no such record", service=SERVICE, upstream_status=404,
+                                       code="upstream_not_found") from None
+        except APIException as exc:
+            response = getattr(exc, "response", None)
+            if response is None:
+                raise errors.UpstreamError("Zendesk refused the request", service=SERVICE) from None
+            raise error_from_response(response, service=SERVICE) from None
+        except requests.Timeout:
+            raise errors.UpstreamUnavailable("Zendesk did not answer in time", service=SERVICE) from None
+        except (requests.ConnectionError, requests.exceptions.RetryError):
+            raise errors.UpstreamUnavailable("cannot reach Zendesk", service=SERVICE) from None
+        except requests.HTTPError as exc:
+            raise error_from_response(exc.response, service=SERVICE) from None
+        except ZenpyException as exc:
+            raise errors.UpstreamError(f"Zendesk client error: {exc.__class__.__name__}", service=SERVICE) from None
+
+    def _remember(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        self._last.response = response
+
+
+def _requester(user: dict) -> Requester:
+    return Requester(
+        id=int(user.get("id") or 0),
+        name=user.get("name"),
+        email=user.get("email") or None,
+        phone=user.get("phone") or None,
+        external_id=user.get("external_id") or None,
+        user_fields=dict(user.get("user_fields") or {}),
+    )

@@ -1,0 +1,151 @@
+"""Write plans: what to write back to a CRM record, as a diff under per-field policies.
+
+Pure: takes the card, the manifest's write-back spec, what the record holds now and what the
+connector wrote last; returns only the changes. An empty plan means no API call.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from connector.core.formats import MISSING
+from connector.core.manifest import Writeback, WriteRule
+from connector.core.models import Card
+
+NOTE_TARGET = "ticket.note"
+
+
+@dataclass(frozen=True)
+class RecordState:
+    """What the CRM record holds now (values as the CRM returns them)."""
+
+    fields: Mapping[str, Any] = field(default_factory=dict)  # ticket custom field id / SObject field → value
+    tags: frozenset[str] = frozenset()
+    user_fields: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Plan:
+    fields: dict[str, Any] = field(default_factory=dict)
+    add_tags: list[str] = field(default_factory=list)
+    user_fields: dict[str, Any] = field(default_factory=dict)
+    note: str | None = None
+    audit: list[tuple[str, str | None, str]] = field(default_factory=list)  # target, value, policy
+    reason: str = "written"
+
+    @property
+    def record_changes(self) -> bool:
+        return bool(self.fields or self.add_tags or self.note)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.record_changes or self.user_fields)
+
+
+def plan(*, card: Card, spec: Writeback, state: RecordState, last_written: Mapping[str, str | None],
+         note_needed: bool) -> Plan:
+    """The diff to write; nothing when there is no profile or the match is below the write threshold."""
+    if card.status != "found":
+        return Plan(reason="no_profile" if card.status == "not_found" else card.status)
+    if not card.writable:
+        return Plan(reason="low_confidence")
+    result = Plan()
+    for rule in spec.rules:
+        value = resolve(card, rule.value)
+        if value is None:
+            continue
+        _apply(rule, value, state, last_written, result)
+    if spec.note and note_needed:
+        result.note = note_text(card)
+        result.audit.append((NOTE_TARGET, None, "once"))
+        if spec.marker_tag and spec.marker_tag not in state.tags and spec.marker_tag not in result.add_tags:
+            result.add_tags.append(spec.marker_tag)
+    if result.empty:
+        result.reason = "unchanged"
+    return result
+
+
+def resolve(card: Card, reference: str) -> Any:
+    """``key`` → the field's value; ``key.badge`` → its badge level; ``key.display`` → its text."""
+    key, _, part = reference.partition(".")
+    item = card.field(key)
+    if item is None:
+        return None
+    if part == "badge":
+        return (item.badge or {}).get("level")
+    if part == "display":
+        return None if item.display == MISSING else item.display
+    return item.value
+
+
+def _apply(rule: WriteRule, value: Any, state: RecordState, last: Mapping[str, str | None], out: Plan) -> None:
+    if rule.target == "ticket.tags":
+        tag = tag_of(rule.prefix, value)
+        if tag and tag not in state.tags and tag not in out.add_tags:
+            out.add_tags.append(tag)
+            out.audit.append((rule.target, tag, "add"))
+        return
+    scope, _, name = rule.target.rpartition(".")
+    current_values = state.user_fields if scope == "user.user_fields" else state.fields
+    target_values = out.user_fields if scope == "user.user_fields" else out.fields
+    if should_write(rule.policy, current_values.get(name), value, last.get(rule.target)):
+        target_values[name] = value
+        out.audit.append((rule.target, _text(value), rule.policy))
+
+
+def should_write(policy: str, current: Any, new: Any, last_written: str | None) -> bool:
+    if same(current, new):
+        return False
+    if policy == "overwrite":
+        return True
+    if policy == "fill_blank":
+        return _blank(current)
+    # never_overwrite_human_edit: blank, or still holding what we wrote last time
+    return _blank(current) or (last_written is not None and same(current, last_written))
+
+
+def same(a: Any, b: Any) -> bool:
+    if _blank(a) and _blank(b):
+        return True
+    try:
+        return float(a) == float(b)
+    except (TypeError, ValueError):
+        return _text(a) == _text(b)
+
+
+def tag_of(prefix: str, value: Any) -> str:
+    """Zendesk tags: lower-case, no spaces."""
+    return re.sub(r"[^a-z0-9_]+", "_", f"{prefix}{value}".lower()).strip("_")
+
+
+def note_text(card: Card) -> str:
+    """The internal note: who matched, key attributes, audiences, recent purchases."""
+    matched = card.matched
+    lines = ["AEP customer profile"]
+    if matched:
+        confidence = round((card.confidence or 0) * 100)
+        lines.append(f"Matched by {matched.namespace} ({matched.masked}), confidence {confidence}%")
+    for section in card.sections:
+        if section.kind == "attributes":
+            for item in section.items:
+                if item["display"] != MISSING:
+                    badge = f" ({item['badge']['label']})" if item.get("badge") else ""
+                    lines.append(f"{item['label']}: {item['display']}{badge}")
+        elif section.kind == "audiences" and section.items:
+            lines.append("Audiences: " + ", ".join(i["name"] for i in section.items))
+        elif section.kind == "events" and section.items:
+            recent = "; ".join(f"{(i['timestamp'] or '')[:10]} {i['title']}" for i in section.items[:3])
+            lines.append(f"{section.title}: {recent}")
+    if card.last_modified_at:
+        lines.append(f"Profile updated {card.last_modified_at.isoformat().replace('+00:00', 'Z')}")
+    return "\n".join(lines)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value == "" or value == []
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)

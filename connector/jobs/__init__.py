@@ -1,0 +1,1 @@
+"""Durable job queue (Huey): webhooks are acknowledged after a durable enqueue; workers enrich."""

@@ -1,0 +1,118 @@
+"""Enrichment of a CRM record: read it, look up the profile, write the diff once, audit it.
+
+Runs in queue workers. Retryable failures (429, 409, 5xx, timeouts) are rescheduled with
+back-off or at the remote's Retry-After; after the configured attempts, or on a fatal error,
+the job goes to the dead-letter list, from which `aep-connector jobs retry` replays it.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Protocol
+
+from connector import errors
+from connector.core.manifest import Manifest
+from connector.core.models import Card, Contact
+from connector.core.writeplan import Plan, RecordState, plan
+from connector.services.lookup import ProfileLookup
+from connector.store.db import AuditEntry, JobRow, Store
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_S = 300.0
+
+
+class ZendeskPort(Protocol):
+    def read_ticket(self, ticket_id: int): ...
+    def update_ticket(self, ticket_id: int, *, custom_fields: dict, add_tags: list[str], note: str | None) -> None: ...
+    def update_user(self, requester, user_fields: dict) -> None: ...
+
+
+def record_key(provider: str, kind: str, record_id: object) -> str:
+    return f"{provider}:{kind}:{record_id}"
+
+
+def backoff(attempt: int) -> float:
+    return min(MAX_BACKOFF_S, 2.0 * (2 ** max(0, attempt - 1)))
+
+
+class Enrichment:
+    """Dispatches a job by provider; each provider's use-case lives in one method."""
+
+    def __init__(self, *, store: Store, lookup: ProfileLookup, manifest: Manifest, max_attempts: int,
+                 reschedule: Callable[[str, float], None], zendesk: ZendeskPort | None = None) -> None:
+        self.store = store
+        self.lookup = lookup
+        self.manifest = manifest
+        self.max_attempts = max_attempts
+        self.reschedule = reschedule
+        self.zendesk = zendesk
+
+    def run(self, key: str) -> str:
+        """Process one job; returns what became of it (done outcome, retry, dead, skipped)."""
+        job = self.store.claim(key)
+        if job is None:
+            return "skipped"
+        provider, kind, record_id = key.split(":", 2)
+        try:
+            if provider == "zendesk" and kind == "ticket":
+                outcome, note_written = self._zendesk_ticket(int(record_id), job)
+            else:
+                raise errors.ConnectorError(f"no enrichment for {provider}:{kind}", code="unknown_job")
+        except errors.UpstreamError as exc:
+            return self._failed(job, exc)
+        except errors.ConnectorError as exc:
+            self.store.dead(key, error=f"{exc.code}: {exc.message}")
+            log.warning("enrichment.dead", extra={"job": key, "reason": exc.code})
+            return "dead"
+        self.store.finish(key, outcome=outcome, note_written=note_written)
+        log.info("enrichment.done", extra={"job": key, "outcome": outcome})
+        return outcome
+
+    def _failed(self, job: JobRow, exc: errors.UpstreamError) -> str:
+        if not exc.retryable or job.attempts >= self.max_attempts:
+            self.store.dead(job.record_key, error=f"{exc.code}: {exc.message}")
+            log.warning("enrichment.dead", extra={"job": job.record_key, "reason": exc.code,
+                                                  "attempts": job.attempts})
+            return "dead"
+        delay = exc.retry_after if exc.retry_after is not None else backoff(job.attempts)
+        if isinstance(exc, errors.UpstreamConflict):
+            delay = min(delay, 1.0)
+        self.store.retry_later(job.record_key, delay=delay, error=f"{exc.code}: {exc.message}")
+        self.reschedule(job.record_key, delay)
+        log.info("enrichment.retry", extra={"job": job.record_key, "reason": exc.code, "delay": delay})
+        return "retry"
+
+    def _zendesk_ticket(self, ticket_id: int, job: JobRow) -> tuple[str, bool]:
+        if self.zendesk is None:
+            raise errors.ConfigError("Zendesk is not configured (CONNECTOR_ZENDESK_URL…)")
+        spec = self.manifest.writeback.get("zendesk")
+        ticket = self.zendesk.read_ticket(ticket_id)
+        requester = ticket.requester
+        if requester is None or spec is None:
+            return "no_requester" if requester is None else "no_rules", job.note_written
+        contact = Contact(email=requester.email, phone=requester.phone, crm_id=requester.external_id,
+                          external_id=requester.external_id)
+        card = self.lookup.by_contact(contact)
+        # The marker tag travels in the same PUT as the note, so it proves the note was written
+        # even when the worker died before recording it.
+        note_needed = (spec.marker_tag not in ticket.tags) if spec.marker_tag else not job.note_written
+        state = RecordState(fields=ticket.custom_fields, tags=ticket.tags, user_fields=requester.user_fields)
+        changes = plan(card=card, spec=spec, state=state, last_written=self.store.last_written(job.record_key),
+                       note_needed=note_needed)
+        if changes.record_changes:
+            self.zendesk.update_ticket(ticket_id, custom_fields=changes.fields, add_tags=changes.add_tags,
+                                       note=changes.note)
+            self._audit(job.record_key, changes, card, scopes=("ticket.",))
+        if changes.user_fields:
+            self.zendesk.update_user(requester, changes.user_fields)
+            self._audit(job.record_key, changes, card, scopes=("user.",))
+        return changes.reason, job.note_written or changes.note is not None or not note_needed
+
+    def _audit(self, key: str, changes: Plan, card: Card, *, scopes: tuple[str, ...]) -> None:
+        matched = card.matched
+        entries = [AuditEntry(target, value, policy) for target, value, policy in changes.audit
+                   if target.startswith(scopes)]
+        self.store.record_writes(key, entries, profile_id=card.profile_id,
+                                 profile_last_modified=card.last_modified_at,
+                                 namespace=matched.namespace if matched else None)

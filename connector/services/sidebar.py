@@ -1,0 +1,45 @@
+"""Sidebar use-case: which customer the agent is looking at, then their card."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from connector import errors
+from connector.core.models import Card, Contact
+from connector.services.lookup import ProfileLookup
+
+
+@dataclass(frozen=True)
+class SidebarContext:
+    """What the sidebar page knows: ZAF gives the requester; the demo gives only an id."""
+
+    ticket_id: int | None = None
+    user_id: int | None = None
+    requester: dict[str, Any] | None = None
+
+
+class Sidebar:
+    def __init__(self, *, lookup: ProfileLookup, zendesk: Any) -> None:
+        self.lookup = lookup
+        self.zendesk = zendesk
+
+    def card(self, context: SidebarContext, *, refresh: bool = False) -> Card:
+        return self.lookup.by_contact(self._contact(context), refresh=refresh)
+
+    def _contact(self, context: SidebarContext) -> Contact:
+        if context.requester:
+            r = context.requester
+            return Contact(email=r.get("email"), phone=r.get("phone"), crm_id=r.get("externalId"),
+                           external_id=r.get("externalId"))
+        if self.zendesk is None:
+            raise errors.ConfigError("Zendesk is not configured (CONNECTOR_ZENDESK_URL…)")
+        if context.ticket_id:
+            person = self.zendesk.read_ticket(context.ticket_id).requester
+        elif context.user_id:
+            person = self.zendesk.read_user(context.user_id)
+        else:
+            raise errors.PayloadError("the sidebar sent neither a ticket, a user nor a requester")
+        if person is None:
+            return Contact()
+        return Contact(email=person.email, phone=person.phone, crm_id=person.external_id,
+                       external_id=person.external_id)

@@ -1,0 +1,1 @@
+"""SQLAlchemy state: delivery idempotency keys, enrichment jobs, audit ledger, dead letters."""

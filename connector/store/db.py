@@ -1,0 +1,198 @@
+"""Queries over the tables; every write is one short transaction."""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import create_engine, event, insert, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from connector.store.tables import audit, deliveries, jobs, metadata, settings_kv
+
+LEASE = timedelta(seconds=120)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class JobRow:
+    record_key: str
+    provider: str
+    status: str
+    attempts: int
+    note_written: bool
+    outcome: str | None
+    last_error: str | None
+    next_attempt_at: datetime | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    target: str
+    value: str | None
+    policy: str
+
+
+class Store:
+    def __init__(self, url: str, *, clock: Callable[[], datetime] = utcnow) -> None:
+        if url.startswith("sqlite:///"):
+            path = url[len("sqlite:///"):]
+            if path and path != ":memory:":
+                os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        self.engine: Engine = create_engine(url, future=True)
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._clock = clock
+        metadata.create_all(self.engine)
+
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(select(1))
+
+    # -- deliveries and jobs -----------------------------------------------------------------
+
+    def accept(self, *, delivery_key: str, record_key: str, provider: str, rerun: bool = False) -> str:
+        """Record a delivery and make its job pending, atomically.
+
+        Returns ``duplicate`` (this delivery was seen before), ``queued`` (the job is pending now) or
+        ``done`` (the record was already enriched; nothing to do unless ``rerun``).
+        """
+        now = self._clock()
+        with self.engine.begin() as conn:
+            try:
+                conn.execute(insert(deliveries).values(key=delivery_key, record_key=record_key, received_at=now))
+            except IntegrityError:
+                return "duplicate"
+            row = conn.execute(select(jobs.c.status).where(jobs.c.record_key == record_key)).first()
+            if row is None:
+                conn.execute(insert(jobs).values(record_key=record_key, provider=provider, status="pending",
+                                                 attempts=0, note_written=False, next_attempt_at=now,
+                                                 created_at=now, updated_at=now))
+                return "queued"
+            if row.status in ("pending", "running") or (row.status == "done" and not rerun):
+                return "queued" if row.status != "done" else "done"
+            conn.execute(update(jobs).where(jobs.c.record_key == record_key).values(
+                status="pending", attempts=0, next_attempt_at=now, updated_at=now, last_error=None))
+            return "queued"
+
+    def claim(self, record_key: str) -> JobRow | None:
+        """Take the job for one worker (a lease); None if it is done, dead, or held by another."""
+        now = self._clock()
+        with self.engine.begin() as conn:
+            result = conn.execute(update(jobs).where(
+                jobs.c.record_key == record_key,
+                (jobs.c.status == "pending") | ((jobs.c.status == "running") & (jobs.c.lease_until < now)),
+            ).values(status="running", lease_until=now + LEASE, attempts=jobs.c.attempts + 1, updated_at=now))
+            if result.rowcount != 1:
+                return None
+            return _job(conn.execute(select(jobs).where(jobs.c.record_key == record_key)).one())
+
+    def finish(self, record_key: str, *, outcome: str, note_written: bool) -> None:
+        self._set(record_key, status="done", outcome=outcome, note_written=note_written, lease_until=None,
+                  last_error=None)
+
+    def retry_later(self, record_key: str, *, delay: float, error: str) -> None:
+        self._set(record_key, status="pending", lease_until=None, last_error=error[:500],
+                  next_attempt_at=self._clock() + timedelta(seconds=delay))
+
+    def dead(self, record_key: str, *, error: str) -> None:
+        self._set(record_key, status="dead", lease_until=None, last_error=error[:500], outcome="dead_letter")
+
+    def requeue(self, record_key: str) -> bool:
+        """Put a dead (or done) job back to pending, with fresh attempts (``jobs retry``)."""
+        now = self._clock()
+        with self.engine.begin() as conn:
+            result = conn.execute(update(jobs).where(jobs.c.record_key == record_key,
+                                                     jobs.c.status.in_(("dead", "done"))).values(
+                status="pending", attempts=0, next_attempt_at=now, updated_at=now, lease_until=None))
+            return result.rowcount == 1
+
+    def due(self, *, grace: timedelta = timedelta(seconds=30), limit: int = 500) -> list[str]:
+        """Jobs a sweeper should enqueue again: pending past their time, or running past their lease."""
+        now = self._clock()
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(jobs.c.record_key).where(
+                ((jobs.c.status == "pending") & (jobs.c.next_attempt_at < now - grace))
+                | ((jobs.c.status == "running") & (jobs.c.lease_until < now))
+            ).limit(limit)).all()
+        return [r.record_key for r in rows]
+
+    def job(self, record_key: str) -> JobRow | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(jobs).where(jobs.c.record_key == record_key)).first()
+        return _job(row) if row else None
+
+    def list_jobs(self, *, status: str | None = None, limit: int = 100) -> list[JobRow]:
+        query = select(jobs).order_by(jobs.c.updated_at.desc()).limit(limit)
+        if status:
+            query = query.where(jobs.c.status == status)
+        with self.engine.connect() as conn:
+            return [_job(r) for r in conn.execute(query).all()]
+
+    def _set(self, record_key: str, **values: Any) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(jobs).where(jobs.c.record_key == record_key).values(
+                updated_at=self._clock(), **values))
+
+    # -- audit ledger --------------------------------------------------------------------------
+
+    def record_writes(self, record_key: str, entries: Iterable[AuditEntry], *, profile_id: str | None,
+                      profile_last_modified: datetime | None, namespace: str | None) -> None:
+        now = self._clock()
+        rows = [{"at": now, "record_key": record_key, "target": e.target, "value": e.value, "policy": e.policy,
+                 "profile_id": profile_id, "profile_last_modified": profile_last_modified, "namespace": namespace}
+                for e in entries]
+        if rows:
+            with self.engine.begin() as conn:
+                conn.execute(insert(audit), rows)
+
+    def last_written(self, record_key: str) -> dict[str, str | None]:
+        """target → the value the connector last wrote there (for never_overwrite_human_edit)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(audit.c.target, audit.c.value).where(audit.c.record_key == record_key)
+                                .order_by(audit.c.id)).all()
+        return {r.target: r.value for r in rows}
+
+    def audit_rows(self, record_key: str) -> list[dict]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(audit).where(audit.c.record_key == record_key).order_by(audit.c.id)).all()
+        return [dict(r._mapping) for r in rows]
+
+    # -- small settings stored by install helpers ------------------------------------------
+
+    def put_setting(self, key: str, value: Any) -> None:
+        with self.engine.begin() as conn:
+            updated = conn.execute(update(settings_kv).where(settings_kv.c.key == key).values(value=value))
+            if updated.rowcount == 0:
+                conn.execute(insert(settings_kv).values(key=key, value=value))
+
+    def get_setting(self, key: str) -> Any:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(settings_kv.c.value).where(settings_kv.c.key == key)).first()
+        return row.value if row else None
+
+
+def _job(row: Any) -> JobRow:
+    m = row._mapping
+    return JobRow(m["record_key"], m["provider"], m["status"], m["attempts"], bool(m["note_written"]),
+                  m["outcome"], m["last_error"], _aware(m["next_attempt_at"]), _aware(m["updated_at"]))
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is not None and moment.tzinfo is None:  # SQLite drops the zone
+        return moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()

@@ -1,0 +1,76 @@
+// Sidebar page: ask ZAF who the customer is (or read the demo's ?ticket_id=), fetch the card
+// with the short-lived session the server embedded, and wire Refresh / Write to ticket.
+(function () {
+  "use strict";
+  var root = document.getElementById("aep-root");
+  var target = document.getElementById("aep-card");
+  var params = new URLSearchParams(window.location.search);
+  var client = null;
+  if (window.ZAFClient && params.get("origin") && params.get("app_guid")) {
+    client = window.ZAFClient.init();
+  }
+  var lastTicket = null;
+
+  function person(user) {
+    if (!user) { return null; }
+    return { email: user.email || null, phone: user.phone || null, externalId: user.externalId || null };
+  }
+
+  function context() {
+    if (!client) {
+      return Promise.resolve({ ticket_id: params.get("ticket_id"), user_id: params.get("user_id") });
+    }
+    if (root.dataset.location === "user_sidebar") {
+      return client.get("user").then(function (d) { return { user_id: d.user.id, requester: person(d.user) }; });
+    }
+    return client.get(["ticket.id", "ticket.requester"]).then(function (d) {
+      return { ticket_id: d["ticket.id"], requester: person(d["ticket.requester"]) };
+    });
+  }
+
+  function post(url, body) {
+    return fetch(url, {
+      method: "POST",
+      headers: { "Authorization": "Bearer " + root.dataset.session, "Content-Type": "application/json" },
+      body: JSON.stringify(body)
+    });
+  }
+
+  function status(text) {
+    var node = target.querySelector(".aep-status");
+    if (node) { node.textContent = text; }
+  }
+
+  function load(refresh) {
+    target.setAttribute("aria-busy", "true");
+    return context().then(function (ctx) {
+      lastTicket = ctx.ticket_id;
+      ctx.refresh = !!refresh;
+      return post(root.dataset.cardUrl, ctx);
+    }).then(function (response) {
+      return response.text().then(function (html) {
+        if (!response.ok) { throw new Error(response.status === 401 ? "Session expired: reload the app." : "The profile could not be loaded."); }
+        target.innerHTML = html;
+      });
+    }).catch(function (err) {
+      target.innerHTML = '<p class="aep-notice"></p>';
+      target.querySelector(".aep-notice").textContent = err.message || "The profile could not be loaded.";
+    }).then(function () {
+      target.setAttribute("aria-busy", "false");
+      if (client) { client.invoke("resize", { width: "100%", height: document.body.scrollHeight + "px" }); }
+    });
+  }
+
+  target.addEventListener("click", function (event) {
+    var action = event.target.getAttribute && event.target.getAttribute("data-action");
+    if (action === "refresh") { load(true); }
+    if (action === "enrich") {
+      event.target.disabled = true;
+      post(root.dataset.enrichUrl, { ticket_id: event.target.getAttribute("data-ticket") || lastTicket })
+        .then(function (r) { status(r.ok ? "Queued: the ticket will be updated in a moment." : "Could not queue the update."); })
+        .catch(function () { status("Could not queue the update."); });
+    }
+  });
+
+  load(false);
+})();

@@ -1,0 +1,69 @@
+"""Pure checks of inbound authenticity: Zendesk webhook signatures and ZAF signed-URL JWTs."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+import jwt
+
+from connector.errors import SignatureError
+
+REPLAY_WINDOW_S = 300  # Zendesk documents none (reference/zendesk.md §1.5): five minutes either way
+JWT_LEEWAY_S = 30
+
+
+def zendesk_signature_ok(*, secret: str, timestamp: str, body: bytes, signature: str) -> bool:
+    """base64(HMAC-SHA256(secret as UTF-8 text, timestamp + raw body)), compared in constant time."""
+    mac = hmac.new(secret.encode("utf-8"), timestamp.encode("utf-8") + body, hashlib.sha256).digest()
+    return hmac.compare_digest(base64.b64encode(mac), (signature or "").encode("ascii", "replace"))
+
+
+def check_zendesk_webhook(*, secret: str, timestamp: str | None, signature: str | None, body: bytes,
+                          now: datetime) -> None:
+    """Raise SignatureError unless the delivery is signed with ``secret`` and recent."""
+    if not timestamp or not signature:
+        raise SignatureError("missing X-Zendesk-Webhook-Signature or -Timestamp header")
+    try:
+        sent = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    except ValueError:
+        raise SignatureError("unreadable X-Zendesk-Webhook-Signature-Timestamp") from None
+    if sent.tzinfo is None:
+        sent = sent.replace(tzinfo=timezone.utc)
+    if not zendesk_signature_ok(secret=secret, timestamp=timestamp, body=body, signature=signature):
+        raise SignatureError("webhook signature does not match")
+    if abs((now - sent).total_seconds()) > REPLAY_WINDOW_S:
+        raise SignatureError("webhook timestamp is outside the replay window")
+
+
+def check_zaf_token(token: str, *, public_key: str, zendesk_url: str) -> dict:
+    """Verify a ZAF signed-URL JWT (§2.5): RS256 only, exp/iat, aud an installation of our account."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError:
+        raise SignatureError("the app token is not a JWT") from None
+    if header.get("alg") != "RS256":
+        raise SignatureError(f"app token algorithm {header.get('alg')!r} is refused; only RS256 is accepted")
+    base = zendesk_url.rstrip("/")
+    try:
+        claims = jwt.decode(token, public_key, algorithms=["RS256"], leeway=JWT_LEEWAY_S,
+                            options={"require": ["exp", "iat", "aud", "iss"], "verify_aud": False})
+    except jwt.ExpiredSignatureError:
+        raise SignatureError("the app token has expired") from None
+    except jwt.PyJWTError as exc:
+        raise SignatureError(f"the app token is not valid ({exc.__class__.__name__})") from None
+    audience = claims.get("aud")
+    pattern = re.escape(f"{base}/api/v2/apps/installations/") + r"\d+\.json"
+    if not isinstance(audience, str) or not re.fullmatch(pattern, audience):
+        raise SignatureError("the app token is for another Zendesk account or app installation")
+    host = urlsplit(base).netloc
+    if claims.get("iss") not in (host, base):
+        raise SignatureError("the app token was issued by another Zendesk account")
+    return claims
+
+
+def installation_id(claims: dict) -> str:
+    return str(claims["aud"]).rsplit("/", 1)[-1].removesuffix(".json")
