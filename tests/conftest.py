@@ -45,3 +45,62 @@ def runtime(settings):
 def client(runtime):
     app = create_app(runtime=runtime)
     return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def zendesk_sandbox():
+    from connector.sandbox.zendesk import ZendeskSandbox
+
+    sandbox = ZendeskSandbox().start()
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture()
+def zd(zendesk_sandbox):
+    """The running Zendesk emulator with fresh seed data, no faults, an empty request log."""
+    zendesk_sandbox.world.reset_data()
+    zendesk_sandbox.world.rate_limit = 700
+    zendesk_sandbox.faults.reset()
+    zendesk_sandbox.world.clear()
+    yield zendesk_sandbox
+    zendesk_sandbox.faults.reset()
+
+
+@pytest.fixture()
+def zsettings(settings, zd) -> Settings:
+    return settings.replace(**zd.settings_overrides(), session_secret="test-session-secret-0123456789abcdef")
+
+
+@pytest.fixture()
+def zruntime(zsettings):
+    rt = build_runtime(zsettings)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture()
+def zclient(zruntime):
+    return create_app(runtime=zruntime).test_client()
+
+
+@pytest.fixture()
+def connector_server(zruntime):
+    """The connector's app on a real port, so that the emulator can deliver webhooks to it."""
+    from connector.sandbox.server import ServerThread
+
+    server = ServerThread(create_app(runtime=zruntime)).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def installed(zruntime, connector_server, zd):
+    """The webhook and trigger installed in the emulator, pointing at the connector."""
+    from connector.runtime import WEBHOOK_SECRET_KEY
+    from connector.services.install import install_zendesk
+
+    report = install_zendesk(zruntime.zendesk, endpoint=connector_server.url + "/zendesk/webhooks",
+                             store_secret=lambda s: zruntime.store.put_setting(WEBHOOK_SECRET_KEY, s))
+    zd.world.clear()
+    return report

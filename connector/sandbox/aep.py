@@ -89,7 +89,7 @@ def create_app(world: AepWorld) -> Flask:
                                            dict(request.headers), request.form.to_dict(),
                                            request.get_json(silent=True)))
         world.faults.delay()
-        failure = world.faults.pick(request.path)
+        failure = world.faults.pick(request.path, request.method)
         answer = _scripted(failure) if failure else None
         if answer is not None:
             return answer

@@ -18,6 +18,7 @@ class Scripted:
     retry_after: float | None = None
     body: dict | None = None
     delay_ms: float = 0.0
+    method: str | None = None  # only this HTTP method (None: any)
 
 
 @dataclass
@@ -52,11 +53,11 @@ class Faults:
             self.latency_ms, self.error_rate, self.events_status, self.error_path = 0.0, 0.0, None, "/"
             self._script.clear()
 
-    def pick(self, path: str) -> Scripted | None:
+    def pick(self, path: str, method: str = "GET") -> Scripted | None:
         """The scripted or random failure for this request, if any (consumes one scripted use)."""
         with self._lock:
             for item in self._script:
-                if path.startswith(item.path):
+                if path.startswith(item.path) and item.method in (None, method):
                     item.times -= 1
                     if item.times <= 0:
                         self._script.remove(item)

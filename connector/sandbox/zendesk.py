@@ -148,7 +148,7 @@ def create_app(world: ZendeskWorld) -> Flask:  # noqa: C901 - one route table, k
         with world.lock:
             world.requests.append((request.method, request.path, request.get_json(silent=True)))
         world.faults.delay()
-        failure = world.faults.pick(request.path)
+        failure = world.faults.pick(request.path, request.method)
         if failure and failure.status >= 400:
             response = jsonify(failure.body or {"error": "InjectedFault", "description": "Injected fault"})
             response.status_code = failure.status

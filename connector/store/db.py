@@ -49,7 +49,7 @@ class Store:
         self.engine: Engine = create_engine(url, future=True)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        self._clock = clock
+        self.clock = clock
         metadata.create_all(self.engine)
 
     def ping(self) -> None:
@@ -64,7 +64,7 @@ class Store:
         Returns ``duplicate`` (this delivery was seen before), ``queued`` (the job is pending now) or
         ``done`` (the record was already enriched; nothing to do unless ``rerun``).
         """
-        now = self._clock()
+        now = self.clock()
         with self.engine.begin() as conn:
             try:
                 conn.execute(insert(deliveries).values(key=delivery_key, record_key=record_key, received_at=now))
@@ -84,7 +84,7 @@ class Store:
 
     def claim(self, record_key: str) -> JobRow | None:
         """Take the job for one worker (a lease); None if it is done, dead, or held by another."""
-        now = self._clock()
+        now = self.clock()
         with self.engine.begin() as conn:
             result = conn.execute(update(jobs).where(
                 jobs.c.record_key == record_key,
@@ -100,14 +100,14 @@ class Store:
 
     def retry_later(self, record_key: str, *, delay: float, error: str) -> None:
         self._set(record_key, status="pending", lease_until=None, last_error=error[:500],
-                  next_attempt_at=self._clock() + timedelta(seconds=delay))
+                  next_attempt_at=self.clock() + timedelta(seconds=delay))
 
     def dead(self, record_key: str, *, error: str) -> None:
         self._set(record_key, status="dead", lease_until=None, last_error=error[:500], outcome="dead_letter")
 
     def requeue(self, record_key: str) -> bool:
         """Put a dead (or done) job back to pending, with fresh attempts (``jobs retry``)."""
-        now = self._clock()
+        now = self.clock()
         with self.engine.begin() as conn:
             result = conn.execute(update(jobs).where(jobs.c.record_key == record_key,
                                                      jobs.c.status.in_(("dead", "done"))).values(
@@ -116,7 +116,7 @@ class Store:
 
     def due(self, *, grace: timedelta = timedelta(seconds=30), limit: int = 500) -> list[str]:
         """Jobs a sweeper should enqueue again: pending past their time, or running past their lease."""
-        now = self._clock()
+        now = self.clock()
         with self.engine.connect() as conn:
             rows = conn.execute(select(jobs.c.record_key).where(
                 ((jobs.c.status == "pending") & (jobs.c.next_attempt_at < now - grace))
@@ -139,13 +139,13 @@ class Store:
     def _set(self, record_key: str, **values: Any) -> None:
         with self.engine.begin() as conn:
             conn.execute(update(jobs).where(jobs.c.record_key == record_key).values(
-                updated_at=self._clock(), **values))
+                updated_at=self.clock(), **values))
 
     # -- audit ledger --------------------------------------------------------------------------
 
     def record_writes(self, record_key: str, entries: Iterable[AuditEntry], *, profile_id: str | None,
                       profile_last_modified: datetime | None, namespace: str | None) -> None:
-        now = self._clock()
+        now = self.clock()
         rows = [{"at": now, "record_key": record_key, "target": e.target, "value": e.value, "policy": e.policy,
                  "profile_id": profile_id, "profile_last_modified": profile_last_modified, "namespace": namespace}
                 for e in entries]
