@@ -20,6 +20,9 @@ def run_checks(runtime: Runtime, *, echo: Callable[[str], None]) -> int:
         ("AEP identity namespaces", lambda: _namespaces(runtime)),
         ("AEP audience names", lambda: f"{runtime.aep.preload_segments()} definitions cached"),
     ]
+    if runtime.zendesk is not None:
+        steps += [("Zendesk API", lambda: f"authenticated as user {runtime.zendesk.me()}"),
+                  ("Zendesk webhook secret", lambda: _webhook_secret(runtime))]
     for label, step in steps:
         try:
             echo(f"{OK} {label}: {step()}")
@@ -31,6 +34,12 @@ def run_checks(runtime: Runtime, *, echo: Callable[[str], None]) -> int:
             echo(f"{INFO} {name}: not configured")
     echo("all checks passed" if not failures else f"{failures} check(s) failed")
     return 0 if not failures else 1
+
+
+def _webhook_secret(runtime: Runtime) -> str:
+    if not runtime.zendesk_webhook_secret():
+        raise errors.ConfigError("none: set CONNECTOR_ZENDESK_WEBHOOK_SECRET or run `aep-connector zendesk install`")
+    return "configured"
 
 
 def _token(runtime: Runtime) -> str:

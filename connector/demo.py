@@ -1,25 +1,63 @@
-"""``aep-connector demo``: the AEP emulator and the connector on localhost, with seed data."""
+"""``aep-connector demo``: the AEP and Zendesk emulators and the connector on localhost, with seed data.
+
+State (SQLite database and queue) goes to a temporary folder unless CONNECTOR_DATABASE_URL /
+CONNECTOR_QUEUE_URL say otherwise, so each demo starts clean.
+"""
 from __future__ import annotations
 
+import os
+import tempfile
+import threading
+import time
 from collections.abc import Callable
 from urllib.parse import quote
 
+from connector import create_app
 from connector.config import load_settings
-from connector.runtime import build_runtime
+from connector.runtime import WEBHOOK_SECRET_KEY, build_runtime
 from connector.sandbox import seed
+from connector.sandbox.server import ServerThread
+from connector.services.install import install_zendesk
 from connector.textcard import render
+
+DEMO_TICKET_REQUESTER = 1001  # seed customer 1
 
 
 def run_demo(*, port: int, echo: Callable[[str], None], serve: bool = True) -> int:
-    runtime = build_runtime(load_settings().replace(sandbox=True))
+    settings = load_settings().replace(sandbox=True)
+    state = tempfile.mkdtemp(prefix="aep-connector-demo-")
+    if "CONNECTOR_DATABASE_URL" not in os.environ:
+        settings = settings.replace(database_url=f"sqlite:///{state}/connector.db")
+    if "CONNECTOR_QUEUE_URL" not in os.environ:
+        settings = settings.replace(queue_url=f"sqlite:///{state}/queue.db")
+    runtime = build_runtime(settings)
     runtime.warm()
-    aep_url = runtime.settings.aep_platform_url
+    aep_sandbox, zendesk_sandbox = runtime.sandboxes
+    server = ServerThread(create_app(runtime=runtime), port=port, threads=runtime.settings.web_threads).start()
+    zendesk_sandbox.world.app_url = server.url + "/zendesk/sidebar"
+    runtime.start_workers()
+    install_zendesk(runtime.zendesk, endpoint=server.url + "/zendesk/webhooks",
+                    store_secret=lambda secret: runtime.store.put_setting(WEBHOOK_SECRET_KEY, secret))
+    try:
+        _tour(runtime, server.url, aep_sandbox.url, zendesk_sandbox, echo)
+        if serve:
+            echo("Ctrl-C stops.")
+            threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        runtime.close()
+    return 0
+
+
+def _tour(runtime, base: str, aep_url: str, zendesk_sandbox, echo: Callable[[str], None]) -> None:
     key = runtime.settings.api_keys[0]
     sample = seed.customer(1)
-    base = f"http://127.0.0.1:{port}"
-    echo(f"AEP emulator:  {aep_url}  ({seed.DEFAULT_CUSTOMERS} seeded customers)")
-    echo(f"Connector:     {base}")
-    echo(f"API key:       {key}")
+    echo(f"AEP emulator:      {aep_url}  ({seed.DEFAULT_CUSTOMERS} seeded customers)")
+    echo(f"Zendesk emulator:  {zendesk_sandbox.url}  (tickets 1-200, webhook + trigger installed)")
+    echo(f"Connector:         {base}")
+    echo(f"API key:           {key}")
     echo("")
     echo("Sample customers (any of their identities finds the same profile):")
     for index in (1, 2, 3):
@@ -29,30 +67,35 @@ def run_demo(*, port: int, echo: Callable[[str], None], serve: bool = True) -> i
     echo(f"  oversized identity graph (AEP refuses it): CRMID={oversized.crm_id}")
     echo("")
     echo("Sample lookup (the agent card), by e-mail as a CRM holds it:")
-    card = runtime.lookup.by_identity("Email", sample.crm_email)
-    echo(render(card.to_dict()))
+    echo(render(runtime.lookup.by_identity("Email", sample.crm_email).to_dict()))
+    echo("")
+    echo("A customer opens a Zendesk ticket; the trigger's signed webhook reaches the connector…")
+    ticket = zendesk_sandbox.create_ticket(DEMO_TICKET_REQUESTER, subject="Where is my order?")
+    job = _wait_for_job(runtime, f"zendesk:ticket:{ticket['id']}")
+    stored = zendesk_sandbox.world.tickets[ticket["id"]]
+    echo(f"  ticket {ticket['id']} enrichment: {job.status if job else 'still queued'}"
+         f"{f' ({job.outcome})' if job and job.outcome else ''}")
+    echo(f"  tags: {', '.join(stored['tags'])}")
+    echo("  custom fields: " + ", ".join(f"{f['id']}={f['value']}" for f in stored["custom_fields"]))
+    for note in zendesk_sandbox.world.notes(ticket["id"]):
+        echo("  internal note:\n    " + note["body"].replace("\n", "\n    "))
     echo("")
     echo("Try:")
+    echo(f"  Ticket sidebar as an agent sees it: {zendesk_sandbox.url}/__sandbox/agent/tickets/{ticket['id']}")
     echo(f"  curl -H 'X-API-Key: {key}' '{base}/api/v1/profiles?namespace=Email&id={quote(sample.email)}'")
     echo(f"  curl '{base}/readyz'")
+    s = runtime.settings
     echo(f"  CONNECTOR_AEP_IMS_URL={aep_url} CONNECTOR_AEP_PLATFORM_URL={aep_url} "
-         f"CONNECTOR_AEP_CLIENT_ID={runtime.settings.aep_client_id} "
-         f"CONNECTOR_AEP_CLIENT_SECRET={runtime.settings.aep_client_secret} "
-         f"CONNECTOR_AEP_ORG_ID={runtime.settings.aep_org_id} "
-         f"aep-connector lookup --namespace CRMID --id {sample.crm_id}")
-    echo("Ctrl-C stops.")
-    if not serve:
-        runtime.close()
-        return 0
-    from waitress import serve as waitress_serve
+         f"CONNECTOR_AEP_CLIENT_ID={s.aep_client_id} CONNECTOR_AEP_CLIENT_SECRET={s.aep_client_secret} "
+         f"CONNECTOR_AEP_ORG_ID={s.aep_org_id} aep-connector lookup --namespace CRMID --id {sample.crm_id}")
 
-    from connector import create_app
 
-    try:
-        waitress_serve(create_app(runtime=runtime), host="127.0.0.1", port=port,
-                       threads=runtime.settings.web_threads, ident="aep-connector")
-    except KeyboardInterrupt:
-        pass
-    finally:
-        runtime.close()
-    return 0
+def _wait_for_job(runtime, key: str, timeout: float = 15.0):
+    deadline = time.time() + timeout
+    job = None
+    while time.time() < deadline:
+        job = runtime.store.job(key)
+        if job and job.status in ("done", "dead"):
+            return job
+        time.sleep(0.1)
+    return job

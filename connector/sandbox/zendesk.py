@@ -17,6 +17,7 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask, Response, jsonify, request
+from markupsafe import escape
 
 from connector.sandbox import seed
 from connector.sandbox.faults import Faults
@@ -49,6 +50,7 @@ class ZendeskWorld:
     invocations: list[Invocation] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
     sync_delivery: bool = False
+    app_url: str | None = None  # where the installed sidebar app points (the connector's /zendesk/sidebar)
 
     def __post_init__(self) -> None:
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -350,6 +352,19 @@ def create_app(world: ZendeskWorld) -> Flask:  # noqa: C901 - one route table, k
             return not_found()
         return Response(world.public_pem, mimetype="application/x-pem-file")
 
+    @app.get("/__sandbox/agent/tickets/<int:ticket_id>")
+    def agent_view(ticket_id: int):
+        """What an agent sees: the ticket with the app in a narrow sidebar, loaded by signed URL."""
+        ticket = world.tickets.get(ticket_id)
+        if ticket is None or not world.app_url:
+            return not_found()
+        token = world.sidebar_token(base_url=request.host_url.rstrip("/"))
+        query = f"origin={request.host_url.rstrip('/')}&app_guid=sandbox-app&ticket_id={ticket_id}"
+        requester = world.users.get(ticket["requester_id"], {})
+        page = _AGENT_PAGE.format(subject=escape(ticket["subject"]), requester=escape(requester.get("name", "")),
+                                  action=escape(f"{world.app_url}?{query}"), token=escape(token))
+        return Response(page, mimetype="text/html")
+
     @app.post("/__sandbox/tickets")
     def sandbox_create_ticket():
         body = request.get_json(silent=True) or {}
@@ -358,6 +373,15 @@ def create_app(world: ZendeskWorld) -> Flask:  # noqa: C901 - one route table, k
         return jsonify(ticket=ticket), 201
 
     return app
+
+
+_AGENT_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Ticket: {subject}</title></head>
+<body style="margin:0;font:14px system-ui;display:flex;min-height:100vh">
+<main style="flex:1;padding:16px"><h1 style="font-size:18px">{subject}</h1><p>Requester: {requester}</p></main>
+<aside style="width:320px;border-left:1px solid #ddd"><iframe name="app" title="AEP Customer Profile"
+ style="width:320px;height:100vh;border:0"></iframe></aside>
+<form id="signed" method="post" action="{action}" target="app"><input type="hidden" name="token" value="{token}"></form>
+<script>document.getElementById("signed").submit();</script></body></html>"""
 
 
 def _apply_ticket(world: ZendeskWorld, ticket: dict, changes: dict) -> list[dict]:

@@ -21,8 +21,9 @@ CUSTOMER = seed.customer(5)
 
 
 @pytest.fixture()
-def env(aep):
-    return {"CONNECTOR_AEP_IMS_URL": aep.url, "CONNECTOR_AEP_PLATFORM_URL": aep.url,
+def env(aep, tmp_path):
+    return {"CONNECTOR_DATABASE_URL": f"sqlite:///{tmp_path}/c.db", "CONNECTOR_QUEUE_URL": f"sqlite:///{tmp_path}/q.db",
+            "CONNECTOR_AEP_IMS_URL": aep.url, "CONNECTOR_AEP_PLATFORM_URL": aep.url,
             "CONNECTOR_AEP_CLIENT_ID": "sandbox-client-id", "CONNECTOR_AEP_CLIENT_SECRET": "sandbox-client-secret",
             "CONNECTOR_AEP_ORG_ID": "ACME0000000000000000@AdobeOrg"}
 
@@ -136,8 +137,11 @@ def test_demo_serves_the_lookup_api():
                 key = line.split(":", 1)[1].strip()
             if line.startswith("Ctrl-C stops."):
                 break
-        assert key, "".join(output)
-        assert "Profile found" in "".join(output)
+        text = "".join(output)
+        assert key, text
+        assert "Profile found" in text
+        assert re.search(r"ticket \d+ enrichment: done \(written\)", text)  # the live Zendesk enrichment
+        assert "internal note:" in text and "aep_enriched" in text
         body = None
         while time.time() < deadline:
             try:
