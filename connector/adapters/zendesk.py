@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -71,6 +72,7 @@ class ZendeskClient:
             if isinstance(api, BaseApi):
                 api.protocol = parts.scheme
         self._me: int | None = None
+        self._blocked_until = 0.0  # shared by every thread: after a 429, nobody calls until it passes
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -151,6 +153,7 @@ class ZendeskClient:
         return self._send(method, path, json=body).json()
 
     def _send(self, method: str, path: str, *, auth: bool = True, **kwargs: Any) -> requests.Response:
+        self._check_gate()
         if not auth:
             kwargs["auth"] = None
         response = send(self._session, method, self._base + path, service=SERVICE, policy=self.policy, **kwargs)
@@ -158,8 +161,15 @@ class ZendeskClient:
             raise error_from_response(response, service=SERVICE)
         return response
 
+    def _check_gate(self) -> None:
+        wait = self._blocked_until - time.monotonic()
+        if wait > 0:
+            raise errors.UpstreamRateLimited("Zendesk rate limit reached (waiting for the window to reset)",
+                                             service=SERVICE, upstream_status=429, retry_after=wait)
+
     def _zen(self, call: Any) -> Any:
         """Run a zenpy call, translating its exceptions into the error tree."""
+        self._check_gate()
         try:
             return call()
         except RatelimitBudgetExceeded:
@@ -185,7 +195,23 @@ class ZendeskClient:
             raise errors.UpstreamError(f"Zendesk client error: {exc.__class__.__name__}", service=SERVICE) from None
 
     def _remember(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        """Keep the last response (zenpy hides its Retry-After) and close the gate on a spent budget."""
         self._last.response = response
+        wait = None
+        if response.status_code == 429:
+            wait = retry_after(response) or 1.0
+        elif response.headers.get("X-Rate-Limit-Remaining") == "0":
+            wait = _seconds(response.headers.get("ratelimit-reset"))
+        if wait:
+            self._blocked_until = max(self._blocked_until, time.monotonic() + wait)
+            log.info("zendesk.rate_limit.wait", extra={"seconds": wait})
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
 
 
 def _requester(user: dict) -> Requester:
