@@ -1,0 +1,72 @@
+"""The Zendesk adapter's exact requests, over requests-mock."""
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from connector import errors
+from connector.adapters.zendesk import Requester, ZendeskClient
+from connector.config import Settings
+
+BASE = "https://acme.zendesk.com"
+SETTINGS = Settings(zendesk_url=BASE, zendesk_email="agent@acme.example", zendesk_api_token="tok-1")
+AUTH = "Basic " + base64.b64encode(b"agent@acme.example/token:tok-1").decode()
+
+
+@pytest.fixture()
+def client():
+    return ZendeskClient(SETTINGS)
+
+
+def test_read_ticket_sideloads_the_requester(requests_mock, client):
+    requests_mock.get(f"{BASE}/api/v2/tickets/5.json", json={
+        "ticket": {"id": 5, "requester_id": 11, "tags": ["web"], "custom_fields": [{"id": 360001, "value": 3.5}]},
+        "users": [{"id": 11, "name": "Jane", "email": "jane@example.com", "phone": "", "external_id": "crm-1",
+                   "user_fields": {"tier": None}}]})
+    ticket = client.read_ticket(5)
+    (sent,) = requests_mock.request_history
+    assert sent.qs == {"include": ["users"]} and sent.headers["Authorization"] == AUTH
+    assert ticket.requester == Requester(11, "Jane", "jane@example.com", None, "crm-1", {"tier": None})
+    assert ticket.custom_fields == {"360001": 3.5} and ticket.tags == frozenset({"web"})
+
+
+def test_update_ticket_is_one_put_with_note_fields_and_added_tags(requests_mock, client):
+    requests_mock.put(f"{BASE}/api/v2/tickets/5.json", json={"ticket": {"id": 5}, "audit": {"id": 1, "events": []}})
+    client.update_ticket(5, custom_fields={"360001": 12.5}, add_tags=["aep_enriched"], note="hello")
+    (sent,) = requests_mock.request_history
+    assert sent.method == "PUT" and sent.headers["Content-Type"] == "application/json"
+    body = sent.json()["ticket"]
+    assert body["id"] == 5 and body["custom_fields"] == [{"id": 360001, "value": 12.5}]
+    assert body["additional_tags"] == ["aep_enriched"]
+    assert body["comment"]["body"] == "hello" and body["comment"]["public"] is False
+    assert "tags" not in body  # never the whole tag list: concurrent edits survive
+
+
+def test_update_user_sends_only_the_changed_fields(requests_mock, client):
+    requests_mock.put(f"{BASE}/api/v2/users/11.json", json={"user": {"id": 11}})
+    client.update_user(Requester(11, "Jane", None, None, None), {"tier": "gold"})
+    assert requests_mock.request_history[0].json() == {"user": {"id": 11, "name": "Jane", "user_fields": {"tier": "gold"}}}
+
+
+def test_429_raises_with_retry_after_and_closes_the_gate(requests_mock, client):
+    requests_mock.put(f"{BASE}/api/v2/tickets/5.json", status_code=429, headers={"Retry-After": "30"},
+                      json={"error": "TooManyRequests"})
+    with pytest.raises(errors.UpstreamRateLimited) as info:
+        client.update_ticket(5, custom_fields={}, add_tags=["x"], note=None)
+    assert info.value.retry_after == 30.0
+    calls = len(requests_mock.request_history)
+    with pytest.raises(errors.UpstreamRateLimited) as again:
+        client.read_ticket(6)
+    assert len(requests_mock.request_history) == calls  # the gate answered, not Zendesk
+    assert 0 < again.value.retry_after <= 30
+
+
+@pytest.mark.parametrize("status, error", [(409, errors.UpstreamConflict), (422, errors.UpstreamError),
+                                           (503, errors.UpstreamUnavailable), (401, errors.UpstreamAuthError)])
+def test_write_errors_are_translated(requests_mock, client, status, error):
+    requests_mock.put(f"{BASE}/api/v2/tickets/5.json", status_code=status,
+                      json={"error": "Something", "description": "went wrong"})
+    with pytest.raises(error) as info:
+        client.update_ticket(5, custom_fields={"1": 1}, add_tags=[], note=None)
+    assert info.value.upstream_status == status
