@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import os
 import socket
 import statistics
@@ -19,15 +18,14 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import requests
+from results_io import publish
 
 from connector.sandbox import seed
 from connector.sandbox.aep import CLIENT_ID, CLIENT_SECRET, ORG_ID
 
-ROOT = Path(__file__).resolve().parents[1]
 API_KEY = "bench-key"
 THROUGHPUT: dict[int, float] = {}
 
@@ -179,10 +177,7 @@ def report(results: dict, args) -> None:
         "miss_p50_ratio_le_1.10": all(s[f"connector_miss_c{c}"]["p50_ratio_to_raw"] <= 1.10 for c in (1, 20)),
         "hit_p50_le_5ms": all(s[f"connector_hit_c{c}"]["p50_ms"] <= 5.0 for c in (1, 20)),
     }
-    print(json.dumps(summary, indent=2))
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "lookup_latency.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    publish("lookup_latency", summary)
 
 
 if __name__ == "__main__":

@@ -12,13 +12,12 @@ with its own call, and sleeps on 429 as zenpy does by default.
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 import threading
 import time
-from pathlib import Path
 
 import requests
+from results_io import publish
 
 from connector.config import Settings
 from connector.core.models import Contact
@@ -27,7 +26,6 @@ from connector.runtime import build_runtime
 from connector.sandbox.aep import AepSandbox
 from connector.sandbox.zendesk import AGENT_EMAIL, API_TOKEN, ZendeskSandbox
 
-ROOT = Path(__file__).resolve().parents[1]
 ENTERPRISE_PER_MINUTE = 700
 
 
@@ -182,10 +180,7 @@ def main() -> None:
     for name in ("connector", "hand_written"):
         print(f"{name:<14} {c[name]['zendesk']:>21} {c[name]['aep']:>17} {t[name]['per_minute']:>21} "
               f"{t[name]['zendesk_429']:>5}")
-    print(json.dumps(summary, indent=2))
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "zendesk_enrichment.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    publish("zendesk_enrichment", summary)
 
 
 if __name__ == "__main__":

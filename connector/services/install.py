@@ -38,31 +38,30 @@ def trigger_spec(webhook_id: str) -> dict:
 def install_zendesk(zendesk: Any, *, endpoint: str, store_secret: Callable[[str], None],
                     dry_run: bool = False) -> InstallReport:
     report = InstallReport()
-    wanted = webhook_spec(endpoint)
-    existing = next((w for w in zendesk.list_webhooks() if w.get("name") == WEBHOOK_NAME), None)
-    if existing is None:
-        report.steps.append(f"create webhook {WEBHOOK_NAME!r} → {endpoint}")
-        report.webhook_id = None if dry_run else zendesk.create_webhook(wanted)["id"]
-    else:
-        report.webhook_id = existing["id"]
-        if any(existing.get(k) != v for k, v in wanted.items()):
-            report.steps.append(f"update webhook {existing['id']} → {endpoint}")
-            if not dry_run:
-                zendesk.update_webhook(existing["id"], wanted)
-        else:
-            report.steps.append(f"webhook {existing['id']} is up to date")
+    hooks = zendesk.list_webhooks()
+    report.webhook_id = _ensure(report, "webhook", WEBHOOK_NAME, webhook_spec(endpoint),
+                                next((w for w in hooks if w.get("name") == WEBHOOK_NAME), None),
+                                zendesk.create_webhook, zendesk.update_webhook, dry_run)
     report.steps.append("store the webhook signing secret")
     if not dry_run:
         store_secret(zendesk.signing_secret(report.webhook_id))
-    trigger = trigger_spec(report.webhook_id or "<new webhook id>")
-    current = next((t for t in zendesk.list_triggers() if t.get("title") == TRIGGER_TITLE), None)
-    if current is None:
-        report.steps.append(f"create trigger {TRIGGER_TITLE!r} (ticket created → webhook)")
-        report.trigger_id = None if dry_run else zendesk.create_trigger(trigger)["id"]
-    else:
-        report.trigger_id = current["id"]
-        same = all(current.get(k) == v for k, v in trigger.items())
-        report.steps.append(f"trigger {current['id']} is up to date" if same else f"update trigger {current['id']}")
-        if not same and not dry_run:
-            zendesk.update_trigger(current["id"], trigger)
+    triggers = zendesk.list_triggers()
+    report.trigger_id = _ensure(report, "trigger", TRIGGER_TITLE, trigger_spec(report.webhook_id or "<new webhook>"),
+                                next((t for t in triggers if t.get("title") == TRIGGER_TITLE), None),
+                                zendesk.create_trigger, zendesk.update_trigger, dry_run)
     return report
+
+
+def _ensure(report: InstallReport, kind: str, label: str, wanted: dict, existing: dict | None,
+            create: Callable[[dict], dict], update: Callable[[Any, dict], None], dry_run: bool) -> Any:
+    """Create the object, or update it where it differs from ``wanted``; return its id."""
+    if existing is None:
+        report.steps.append(f"create {kind} {label!r}")
+        return None if dry_run else create(wanted)["id"]
+    if all(existing.get(k) == v for k, v in wanted.items()):
+        report.steps.append(f"{kind} {existing['id']} is up to date")
+    else:
+        report.steps.append(f"update {kind} {existing['id']}")
+        if not dry_run:
+            update(existing["id"], wanted)
+    return existing["id"]

@@ -32,7 +32,7 @@ def test_dry_run_changes_nothing(env, zd):
     result = run(env, "zendesk", "install", "--endpoint", ENDPOINT, "--dry-run")
     assert result.exit_code == 0, result.output
     assert "would create webhook 'AEP profile enrichment'" in result.stdout
-    assert "would create trigger" in result.stdout
+    assert "would create trigger 'AEP: enrich new tickets'" in result.stdout
     assert zd.world.webhooks == {} and zd.world.triggers == {}
     assert [m for m, _, _ in zd.world.calls()] == ["GET", "GET"]
 

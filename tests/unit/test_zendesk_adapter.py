@@ -46,7 +46,8 @@ def test_update_ticket_is_one_put_with_note_fields_and_added_tags(requests_mock,
 def test_update_user_sends_only_the_changed_fields(requests_mock, client):
     requests_mock.put(f"{BASE}/api/v2/users/11.json", json={"user": {"id": 11}})
     client.update_user(Requester(11, "Jane", None, None, None), {"tier": "gold"})
-    assert requests_mock.request_history[0].json() == {"user": {"id": 11, "name": "Jane", "user_fields": {"tier": "gold"}}}
+    sent = requests_mock.request_history[0].json()
+    assert sent == {"user": {"id": 11, "name": "Jane", "user_fields": {"tier": "gold"}}}
 
 
 def test_429_raises_with_retry_after_and_closes_the_gate(requests_mock, client):
