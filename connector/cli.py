@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 
@@ -44,11 +45,13 @@ def _guarded(action: Callable[[], int | None]) -> None:
 @click.option("--log-level", default=None, help="DEBUG, INFO, WARNING (default from CONNECTOR_LOG_LEVEL).")
 def main(log_level: str | None) -> None:
     """AEP Real-Time Customer Profile for agents in Zendesk and Salesforce."""
-    import os
 
     level = (log_level or os.environ.get("CONNECTOR_LOG_LEVEL") or "WARNING").upper()
     logging.basicConfig(level=getattr(logging, level, logging.WARNING),
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # These libraries log URLs (identities in query strings) and request bodies at DEBUG: never let them.
+    for noisy in ("urllib3", "zenpy", "werkzeug", "waitress.queue"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 @main.command()
