@@ -38,6 +38,8 @@ TICKET_FIELDS = [
      "custom_field_options": [{"name": n.title(), "value": n} for n in ("high", "medium", "low")]},
     {"id": 360003, "type": "text", "title": "AEP loyalty tier"},
 ]
+PLAN_LIMITS = {"team": 200, "growth": 400, "professional": 400, "enterprise": 700, "enterprise_plus": 2500}
+BULK_MAX = 100
 USER_FIELDS = [{"id": 7001, "key": "aep_loyalty_tier", "type": "text", "title": "AEP loyalty tier"},
                {"id": 7002, "key": "aep_lifetime_value", "type": "decimal", "title": "AEP lifetime value"}]
 
@@ -64,6 +66,7 @@ class ZendeskWorld:
             self.users = {INTEGRATION_USER_ID: _user(INTEGRATION_USER_ID, "AEP connector", AGENT_EMAIL, role="admin")}
             self.tickets, self.comments, self.webhooks, self.secrets, self.triggers = {}, {}, {}, {}, {}
             self.ticket_updates: dict[int, list] = {}
+            self.job_statuses: dict[str, dict] = {}
             self._ids = itertools.count(1_000_000)
             self._window, self._count = int(time.time() // self.rate_window_s), 0
             self.rate_limited = 0
@@ -82,6 +85,10 @@ class ZendeskWorld:
         self.comments[ticket_id] = [{"id": next(self._ids), "body": ticket["subject"], "public": True,
                                      "author_id": requester_id}]
         return ticket
+
+    def use_plan(self, plan: str) -> None:
+        """Support API requests per minute of a Zendesk Suite plan (reference/zendesk.md §4.2)."""
+        self.rate_limit, self.rate_window_s = PLAN_LIMITS[plan], 60
 
     def new_id(self) -> int:
         return next(self._ids)
@@ -238,6 +245,40 @@ def create_app(world: ZendeskWorld) -> Flask:  # noqa: C901 - one route table, k
         response.status_code = 201
         response.headers["Location"] = f"{request.host_url}api/v2/tickets/{ticket['id']}.json"
         return response
+
+    @app.put("/api/v2/tickets/update_many.json")
+    def tickets_update_many():
+        items = (request.get_json(silent=True) or {}).get("tickets")
+        if not isinstance(items, list):
+            return jsonify(error="InvalidValue", description="tickets is required"), 400
+        if len(items) > BULK_MAX:
+            return jsonify(error="TooManyValues", description=f"Parameter  cannot specify more than {BULK_MAX} values",
+                           max_count=BULK_MAX), 400
+        results = []
+        with world.lock:
+            for index, changes in enumerate(items):
+                ticket = world.tickets.get(changes.get("id"))
+                if ticket is None:
+                    results.append({"index": index, "id": changes.get("id"), "error": "TicketNotFound",
+                                    "status": "Failed"})
+                    continue
+                _apply_ticket(world, ticket, changes)
+                world.ticket_updates.setdefault(ticket["id"], []).append(changes)
+                results.append({"index": index, "id": ticket["id"], "action": "update", "success": True,
+                                "status": "Updated"})
+            job_id = f"V3-{secrets.token_hex(12)}"
+            world.job_statuses[job_id] = {"id": job_id, "url": f"{request.host_url}api/v2/job_statuses/{job_id}.json",
+                                          "total": len(items), "progress": len(items), "status": "completed",
+                                          "message": "Completed at " + time.strftime("%Y-%m-%d %H:%M:%S +0000"),
+                                          "results": results}
+        queued = {**world.job_statuses[job_id], "status": "queued", "progress": None, "results": None,
+                  "message": None}
+        return jsonify(job_status=queued)
+
+    @app.get("/api/v2/job_statuses/<job_id>.json")
+    def job_status(job_id: str):
+        status = world.job_statuses.get(job_id)
+        return jsonify(job_status=status) if status else not_found()
 
     @app.get("/api/v2/tickets/<int:ticket_id>/comments.json")
     def comments(ticket_id: int):

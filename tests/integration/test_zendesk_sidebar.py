@@ -137,3 +137,17 @@ def test_expired_session_is_refused(zclient, zsettings):
         {"sub": "x", "inst": "2000", "loc": "ticket_sidebar"})
     response = card(zclient, old, ticket_id=1)
     assert response.status_code == 401 and response.get_json()["error"] == "session_expired"
+
+
+def test_public_key_is_fetched_once_by_app_id(zsettings, zd):
+    from connector import create_app
+    from connector.runtime import build_runtime
+
+    runtime = build_runtime(zsettings.replace(zendesk_app_public_key=None, zendesk_app_id="1000"))
+    try:
+        client = create_app(runtime=runtime).test_client()
+        assert open_sidebar(client, zd.sidebar_token()).status_code == 200
+        assert open_sidebar(client, zd.sidebar_token()).status_code == 200
+    finally:
+        runtime.close()
+    assert len(zd.world.calls("/api/v2/apps/1000/public_key.pem")) == 1
