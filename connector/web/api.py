@@ -49,7 +49,7 @@ def readyz():
 
 @bp.get("/api/v1/profiles")
 def profile():
-    _require_api_key()
+    require_api_key()
     namespace, value = request.args.get("namespace", "").strip(), request.args.get("id", "")
     if not namespace or not value.strip():
         raise errors.PayloadError("query parameters 'namespace' and 'id' are both required", code="missing_parameter")
@@ -63,7 +63,7 @@ def profile():
     return response
 
 
-def _require_api_key() -> None:
+def require_api_key() -> None:
     keys = runtime().settings.api_keys
     given = request.headers.get("X-API-Key", "")
     if not keys:

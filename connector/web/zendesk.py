@@ -15,6 +15,7 @@ from connector.runtime import Runtime
 from connector.schemas.zendesk import ZendeskEvent, parse_event
 from connector.services.enrichment import record_key
 from connector.services.sidebar import SidebarContext
+from connector.web.api import require_api_key
 from connector.web.verify import check_zaf_token, check_zendesk_webhook, installation_id
 
 log = logging.getLogger(__name__)
@@ -120,7 +121,11 @@ def sidebar_card():
 
 @bp.post("/zendesk/sidebar/enrich")
 def sidebar_enrich():
-    _session()
+    """Queue a write-back: from the page's session, or through the Zendesk proxy with an API key."""
+    if request.headers.get("X-API-Key"):
+        require_api_key()
+    else:
+        _session()
     ticket_id = _int((request.get_json(silent=True) or {}).get("ticket_id"))
     if ticket_id is None:
         raise errors.PayloadError("ticket_id is required", code="missing_parameter")

@@ -86,6 +86,13 @@ def _hs256_with_public_key(zd) -> str:
     return signing_input + "." + b64(mac)
 
 
+@pytest.mark.parametrize("key, status", [("test-api-key", 202), ("wrong", 401)])
+def test_write_to_ticket_through_the_zendesk_proxy_uses_the_api_key(zclient, zruntime, key, status):
+    response = zclient.post("/zendesk/sidebar/enrich", json={"ticket_id": 4}, headers={"X-API-Key": key})
+    assert response.status_code == status
+    assert (zruntime.store.job("zendesk:ticket:4") is not None) == (status == 202)
+
+
 def _other_key():
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
