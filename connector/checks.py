@@ -20,8 +20,9 @@ def run_checks(runtime: Runtime, *, echo: Callable[[str], None]) -> int:
         ("AEP identity namespaces", lambda: _namespaces(runtime)),
         ("AEP audience names", lambda: f"{runtime.aep.preload_segments()} definitions cached"),
     ]
-    if runtime.zendesk is not None:
-        steps += [("Zendesk API", lambda: f"authenticated as user {runtime.zendesk.me()}"),
+    zendesk = runtime.zendesk
+    if zendesk is not None:
+        steps += [("Zendesk API", lambda: f"authenticated as user {zendesk.me()}"),
                   ("Zendesk webhook secret", lambda: _webhook_secret(runtime))]
     for label, step in steps:
         try:

@@ -101,7 +101,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         if value is not None and value != "":
             raw[name] = value
     values, problems = {}, []
-    types = {f.name: f.type for f in dataclasses.fields(Settings)}
+    types = {f.name: str(f.type) for f in dataclasses.fields(Settings)}
     for name, text in raw.items():
         try:
             values[name] = _convert(types[name], str(text).strip())

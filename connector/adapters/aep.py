@@ -151,11 +151,11 @@ class AepClient:
     def get_events(self, identity: Identity, *, limit: int, max_pages: int,
                    fields: Iterable[str] = ()) -> EventPage:
         """Newest experience events first (§2.4); optional by licence, so failures degrade (§11.9)."""
-        params = {"schema.name": EVENT_SCHEMA, "relatedSchema.name": PROFILE_SCHEMA,
+        params: dict[str, str] | None = {"schema.name": EVENT_SCHEMA, "relatedSchema.name": PROFILE_SCHEMA,
                   "relatedEntityId": identity.value, "relatedEntityIdNS": identity.namespace,
                   "orderby": "-timestamp", "limit": str(limit)}
         if fields:
-            params["fields"] = _fields(fields)
+            params = {**(params or {}), "fields": _fields(fields)}
         collected: list[Event] = []
         url: str | None = self._base + ENTITIES_PATH
         try:
@@ -312,7 +312,7 @@ def _events(body: dict) -> list[Event]:
     for child in body.get("children") or []:
         if not isinstance(child, dict):
             continue
-        entity = child.get("entity") if isinstance(child.get("entity"), dict) else {}
+        entity: dict = child["entity"] if isinstance(child.get("entity"), dict) else {}
         when = parse_timestamp(child.get("timestamp")) or parse_timestamp(entity.get("timestamp"))
         out.append(Event(str(child.get("entityId") or entity.get("_id") or ""), when,
                          entity.get("eventType"), entity))

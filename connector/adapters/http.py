@@ -117,7 +117,7 @@ def describe_body(response: requests.Response) -> str:
     text = body.get("message") or body.get("detail") or body.get("error_description") or body.get("title")
     nested = body.get("errors")
     if not text and isinstance(nested, dict):
-        first = next((v[0] for v in nested.values() if isinstance(v, list) and v), {})
+        first: dict = next((v[0] for v in nested.values() if isinstance(v, list) and v), {})
         code, text = first.get("code", code), first.get("message")
     if isinstance(body.get("type"), str) and "/errors/" in body["type"]:
         code = body["type"].rsplit("/", 1)[-1]

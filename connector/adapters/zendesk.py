@@ -58,7 +58,7 @@ class ZendeskTicket:
 class ZendeskClient:
     def __init__(self, settings: Settings, *, timeout: float = 10.0) -> None:
         settings.require("zendesk_url", "zendesk_email", "zendesk_api_token")
-        self._base = settings.zendesk_url.rstrip("/")
+        self._base = str(settings.zendesk_url).rstrip("/")
         self.policy = RetryPolicy(timeout=timeout, retries=1, max_wait=1.0)
         self._session = build_session(pool_size=32)
         self._last = threading.local()

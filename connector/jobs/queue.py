@@ -12,6 +12,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from huey import SqliteHuey
 from huey.api import Huey
@@ -34,11 +35,11 @@ def build_huey(settings: Settings, *, immediate: bool = False) -> Huey:
 
 
 class JobQueue:
-    def __init__(self, huey: Huey, *, handler: Callable[[str], None], due: Callable[[], list[str]]) -> None:
+    def __init__(self, huey: Huey, *, handler: Callable[[str], object], due: Callable[[], list[str]]) -> None:
         self.huey = huey
         self._due = due
         self._task = huey.task(name="enrich")(handler)
-        self._consumer = None
+        self._consumer: Any = None
         self._stop = threading.Event()
 
     def enqueue(self, record_key: str, *, delay: float = 0.0) -> None:
@@ -61,13 +62,14 @@ class JobQueue:
 
     def start(self, *, threads: int) -> None:
         """Consumer threads and the sweeper inside this process (``serve``, ``demo``, ``worker``)."""
-        self._consumer = self.huey.create_consumer(workers=threads, worker_type="thread", periodic=False,
-                                                   initial_delay=0.05, max_delay=0.5, check_worker_health=False,
-                                                   shutdown_timeout=10)
+        consumer = self.huey.create_consumer(workers=threads, worker_type="thread", periodic=False,
+                                             initial_delay=0.05, max_delay=0.5, check_worker_health=False,
+                                             shutdown_timeout=10)
         # Not Consumer.start(): it installs signal handlers, which belong to the process, not to us.
-        self._consumer.scheduler.start()
-        for _, worker in self._consumer.worker_threads:
+        consumer.scheduler.start()
+        for _, worker in consumer.worker_threads:
             worker.start()
+        self._consumer = consumer
         threading.Thread(target=self._sweep_loop, name="jobs-sweeper", daemon=True).start()
 
     def stop(self) -> None:

@@ -11,6 +11,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import jwt
 import requests
@@ -64,7 +65,11 @@ class ZendeskWorld:
     def reset_data(self) -> None:
         with self.lock:
             self.users = {INTEGRATION_USER_ID: _user(INTEGRATION_USER_ID, "AEP connector", AGENT_EMAIL, role="admin")}
-            self.tickets, self.comments, self.webhooks, self.secrets, self.triggers = {}, {}, {}, {}, {}
+            self.tickets: dict[int, dict] = {}
+            self.comments: dict[int, list[dict]] = {}
+            self.webhooks: dict[str, dict] = {}
+            self.secrets: dict[str, str] = {}
+            self.triggers: dict[int, dict] = {}
             self.ticket_updates: dict[int, list] = {}
             self.job_statuses: dict[str, dict] = {}
             self._ids = itertools.count(1_000_000)
@@ -489,9 +494,9 @@ def fire(world: ZendeskWorld, session: requests.Session, ticket: dict, *, actor_
             event_id = secrets.token_hex(16)
             jobs.append((hook["id"], event_body("zen:event-type:ticket.created", ACCOUNT_ID, ticket, event_id)))
     for webhook_id, body in jobs:
-        hook = world.webhooks.get(webhook_id)
-        if hook and hook.get("status") == "active":
-            _send(world, session, hook, body)
+        target = world.webhooks.get(webhook_id)
+        if target and target.get("status") == "active":
+            _send(world, session, target, body)
 
 
 def _send(world: ZendeskWorld, session: requests.Session, hook: dict, body: bytes) -> None:
@@ -540,7 +545,7 @@ class ZendeskSandbox:
         """An end user opens a ticket: triggers and event subscriptions fire as in Zendesk."""
         return create_ticket(self.world, self._session, requester_id, actor_id=requester_id, subject=subject)
 
-    def sidebar_token(self, **kwargs: object) -> str:
+    def sidebar_token(self, **kwargs: Any) -> str:
         return self.world.sidebar_token(base_url=self.url, **kwargs)
 
     def settings_overrides(self) -> dict:

@@ -81,11 +81,12 @@ class FieldSchema(_Strict):
 class SectionSchema(_Strict):
     key = fields.Str(required=True, validate=_KEY)
     title = fields.Str(required=True)
-    fields = fields.List(fields.Nested(FieldSchema), required=True, validate=validate.Length(min=1))  # keep last
+    items = fields.List(fields.Nested(FieldSchema), required=True, validate=validate.Length(min=1),
+                        data_key="fields")
 
     @post_load
     def make(self, data: dict, **_: Any) -> m.SectionSpec:
-        return m.SectionSpec(data["key"], data["title"], tuple(data["fields"]))
+        return m.SectionSpec(data["key"], data["title"], tuple(data["items"]))
 
 
 class AudienceSchema(_Strict):
@@ -127,11 +128,11 @@ class EventsSchema(_Strict):
     limit = fields.Int(load_default=50, validate=validate.Range(1, 1000))
     max_pages = fields.Int(load_default=2, validate=validate.Range(1, 20))
     sections = fields.List(fields.Nested(EventSectionSchema), load_default=list)
-    fields = fields.List(fields.Str(validate=_PATH), load_default=list)  # shadows the module: keep last
+    paths = fields.List(fields.Str(validate=_PATH), load_default=list, data_key="fields")
 
     @post_load
     def make(self, data: dict, **_: Any) -> m.EventsSpec:
-        return m.EventsSpec(data["limit"], data["max_pages"], tuple(data["fields"]), tuple(data["sections"]))
+        return m.EventsSpec(data["limit"], data["max_pages"], tuple(data["paths"]), tuple(data["sections"]))
 
 
 class WriteRuleSchema(_Strict):

@@ -182,7 +182,7 @@ class Store:
 def _job(row: Any) -> JobRow:
     m = row._mapping
     return JobRow(m["record_key"], m["provider"], m["status"], m["attempts"], bool(m["note_written"]),
-                  m["outcome"], m["last_error"], _aware(m["next_attempt_at"]), _aware(m["updated_at"]))
+                  m["outcome"], m["last_error"], _aware(m["next_attempt_at"]), _aware(m["updated_at"]) or utcnow())
 
 
 def _aware(moment: datetime | None) -> datetime | None:

@@ -16,7 +16,7 @@ def build_app(*, settings: Settings | None = None, runtime: Runtime | None = Non
         runtime = build_runtime(settings or load_settings())
     app = Flask("connector")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
-    app.json.sort_keys = False
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # DefaultJSONProvider has it
     app.extensions["connector"] = runtime
     app.register_blueprint(api.bp)
     app.register_blueprint(zendesk.bp)

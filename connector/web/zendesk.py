@@ -146,8 +146,10 @@ def _session() -> dict:
 
 
 def _int(value: object) -> int | None:
+    if value in (None, ""):
+        return None
     try:
-        return int(value) if value not in (None, "") else None
+        return int(str(value))
     except (TypeError, ValueError):
         raise errors.PayloadError(f"expected a numeric id, got {value!r}", code="invalid_id") from None
 
