@@ -50,6 +50,8 @@ class Settings:
     salesforce_client_secret: str | None = field(default=None, repr=False)
     salesforce_org_id: str | None = None
     salesforce_callout_secret: str | None = field(default=None, repr=False)
+    salesforce_namespace: str = ""
+    salesforce_api_share: float = 0.8
     ca_bundle: str | None = None
     mapping: str = str(DEFAULT_MAPPING)
     database_url: str = "sqlite:///var/connector.db"
@@ -161,6 +163,11 @@ def _validate(s: Settings) -> list[str]:
             problems.append(f"{env_name(name)}: {problem}")
     if s.aep_sandbox != s.aep_sandbox.lower() or not s.aep_sandbox:
         problems.append(f"{env_name('aep_sandbox')}: sandbox names are lower-case, got {s.aep_sandbox!r}")
+    if not 0 < s.salesforce_api_share <= 1:
+        problems.append(f"{env_name('salesforce_api_share')}: a share of the daily allocation, in (0, 1]")
+    if s.salesforce_namespace and not s.salesforce_namespace.isidentifier():
+        problems.append(f"{env_name('salesforce_namespace')}: a namespace prefix such as 'aep', "
+                        f"got {s.salesforce_namespace!r}")
     for name in ("aep_timeout", "aep_max_retry_wait"):
         if getattr(s, name) <= 0:
             problems.append(f"{env_name(name)}: must be above 0")

@@ -5,12 +5,15 @@ CONNECTOR_QUEUE_URL say otherwise, so each demo starts clean.
 """
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import threading
 import time
 from collections.abc import Callable
 from urllib.parse import quote
+
+import requests
 
 from connector import create_app
 from connector.config import load_settings
@@ -19,6 +22,7 @@ from connector.sandbox import seed
 from connector.sandbox.server import ServerThread
 from connector.services.install import install_zendesk
 from connector.textcard import render
+from connector.web.verify import callout_signature
 
 DEMO_TICKET_REQUESTER = 1001  # seed customer 1
 
@@ -32,7 +36,7 @@ def run_demo(*, port: int, echo: Callable[[str], None], serve: bool = True) -> i
         settings = settings.replace(queue_url=f"sqlite:///{state}/queue.db")
     runtime = build_runtime(settings)
     runtime.warm()
-    aep_sandbox, zendesk_sandbox = runtime.sandboxes
+    aep_sandbox, zendesk_sandbox, salesforce_sandbox = runtime.sandboxes
     server = ServerThread(create_app(runtime=runtime), port=port, threads=runtime.settings.web_threads).start()
     zendesk_sandbox.world.app_url = server.url + "/zendesk/sidebar"
     runtime.start_workers()
@@ -40,6 +44,7 @@ def run_demo(*, port: int, echo: Callable[[str], None], serve: bool = True) -> i
                     store_secret=lambda secret: runtime.store.put_setting(WEBHOOK_SECRET_KEY, secret))
     try:
         _tour(runtime, server.url, aep_sandbox.url, zendesk_sandbox, echo)
+        _salesforce_tour(runtime, server.url, salesforce_sandbox, echo)
         if serve:
             echo("Ctrl-C stops.")
             threading.Event().wait()
@@ -88,6 +93,26 @@ def _tour(runtime, base: str, aep_url: str, zendesk_sandbox, echo: Callable[[str
     echo(f"  CONNECTOR_AEP_IMS_URL={aep_url} CONNECTOR_AEP_PLATFORM_URL={aep_url} "
          f"CONNECTOR_AEP_CLIENT_ID={s.aep_client_id} CONNECTOR_AEP_CLIENT_SECRET={s.aep_client_secret} "
          f"CONNECTOR_AEP_ORG_ID={s.aep_org_id} aep-connector lookup --namespace CRMID --id {sample.crm_id}")
+
+
+def _salesforce_tour(runtime, base: str, salesforce_sandbox, echo: Callable[[str], None]) -> None:
+    """A case is created; its record-triggered Flow calls POST /salesforce/events, signed."""
+    case = salesforce_sandbox.world.create_case(2, subject="Refund request")
+    body = json.dumps({"event": "case_created", "recordId": case["Id"], "eventId": f"demo-{case['Id']}"}).encode()
+    stamp = str(int(time.time()))
+    signature = callout_signature(secret=runtime.settings.salesforce_callout_secret, method="POST",
+                                  path="/salesforce/events", timestamp=stamp, body=body)
+    requests.post(base + "/salesforce/events", data=body, timeout=10, headers={
+        "Content-Type": "application/json", "X-Connector-Timestamp": stamp, "X-Connector-Signature": signature})
+    job = _wait_for_job(runtime, f"salesforce:Case:{case['Id']}")
+    contact = salesforce_sandbox.world.records["Contact"][case["ContactId"]]
+    stored = salesforce_sandbox.world.records["Case"][case["Id"]]
+    echo("")
+    echo(f"A Salesforce case is created ({salesforce_sandbox.url}); its Flow's signed callout reaches the connector…")
+    echo(f"  case {case['Id']} enrichment: {job.status if job else 'still queued'}"
+         f"{f' ({job.outcome})' if job and job.outcome else ''}")
+    echo("  case: " + ", ".join(f"{k}={stored[k]}" for k in sorted(stored) if k.startswith("AEP_")))
+    echo("  contact: " + ", ".join(f"{k}={contact[k]}" for k in sorted(contact) if k.startswith("AEP_") and contact[k]))
 
 
 def _wait_for_job(runtime, key: str, timeout: float = 15.0):

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from itsdangerous import URLSafeTimedSerializer
 
 from connector.adapters.aep import AepClient
+from connector.adapters.salesforce import SalesforceClient
 from connector.adapters.zendesk import ZendeskClient
 from connector.config import Settings
 from connector.core.manifest import Manifest
@@ -38,6 +39,7 @@ class Runtime:
     queue: JobQueue
     enrichment: Enrichment
     zendesk: ZendeskClient | None = None
+    salesforce: SalesforceClient | None = None
     sandboxes: list = field(default_factory=list)
     _zaf_key: str | None = None
 
@@ -96,15 +98,18 @@ def start_sandboxes(settings: Settings) -> tuple[Settings, list]:
     if not settings.sandbox:
         return settings, []
     from connector.sandbox.aep import AepSandbox
+    from connector.sandbox.salesforce import SalesforceSandbox
     from connector.sandbox.zendesk import ZendeskSandbox
 
-    aep, zendesk = AepSandbox().start(), ZendeskSandbox().start()
-    overrides = {**aep.settings_overrides(), **zendesk.settings_overrides()}
+    aep, zendesk, salesforce = AepSandbox().start(), ZendeskSandbox().start(), SalesforceSandbox().start()
+    overrides = {**aep.settings_overrides(), **zendesk.settings_overrides(), **salesforce.settings_overrides()}
     if not settings.api_keys:
         overrides["api_keys"] = ("sandbox-" + secrets.token_urlsafe(12),)
     if not settings.session_secret:
         overrides["session_secret"] = secrets.token_urlsafe(32)
-    return settings.replace(**overrides), [aep, zendesk]
+    if not settings.salesforce_callout_secret:
+        overrides["salesforce_callout_secret"] = secrets.token_urlsafe(32)
+    return settings.replace(**overrides), [aep, zendesk, salesforce]
 
 
 def build_runtime(settings: Settings) -> Runtime:
@@ -117,9 +122,12 @@ def build_runtime(settings: Settings) -> Runtime:
                            executor=executor)
     store = Store(settings.database_url)
     zendesk = ZendeskClient(settings) if settings.zendesk_url else None
+    salesforce = SalesforceClient(settings) if settings.salesforce_instance_url else None
     queue_box: list[JobQueue] = []
     enrichment = Enrichment(store=store, lookup=lookup, manifest=manifest, max_attempts=settings.job_max_attempts,
-                            reschedule=lambda key, delay: queue_box[0].enqueue(key, delay=delay), zendesk=zendesk)
+                            reschedule=lambda key, delay: queue_box[0].enqueue(key, delay=delay), zendesk=zendesk,
+                            salesforce=salesforce, salesforce_api_share=settings.salesforce_api_share)
     queue = JobQueue(build_huey(settings), handler=enrichment.run, due=store.due)
     queue_box.append(queue)
-    return Runtime(settings, manifest, aep, lookup, executor, store, queue, enrichment, zendesk, sandboxes)
+    return Runtime(settings, manifest, aep, lookup, executor, store, queue, enrichment, zendesk, salesforce,
+                   sandboxes)

@@ -104,3 +104,43 @@ def installed(zruntime, connector_server, zd):
                              store_secret=lambda s: zruntime.store.put_setting(WEBHOOK_SECRET_KEY, s))
     zd.world.clear()
     return report
+
+
+CALLOUT_SECRET = "test-callout-secret"
+
+
+@pytest.fixture(scope="session")
+def salesforce_sandbox():
+    from connector.sandbox.salesforce import SalesforceSandbox
+
+    sandbox = SalesforceSandbox().start()
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture()
+def sf(salesforce_sandbox):
+    """The running Salesforce emulator with fresh records, a fresh allocation and an empty request log."""
+    salesforce_sandbox.world.reset_data()
+    salesforce_sandbox.world.daily_max = 15_000
+    salesforce_sandbox.faults.reset()
+    salesforce_sandbox.world.clear()
+    yield salesforce_sandbox
+    salesforce_sandbox.faults.reset()
+
+
+@pytest.fixture()
+def sfsettings(settings, sf) -> Settings:
+    return settings.replace(**sf.settings_overrides(), salesforce_callout_secret=CALLOUT_SECRET)
+
+
+@pytest.fixture()
+def sfruntime(sfsettings):
+    rt = build_runtime(sfsettings)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture()
+def sfclient(sfruntime):
+    return create_app(runtime=sfruntime).test_client()

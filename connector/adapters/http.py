@@ -41,6 +41,33 @@ class RetryPolicy:
     backoff: float = 0.2
 
 
+class PinnedAdapter(HTTPAdapter):
+    """Transport that enforces a timeout and the CA bundle on every request.
+
+    For client libraries that take neither per call (simple-salesforce's writes): a timeout set here
+    cannot be forgotten, and ``verify`` set here cannot be overridden by REQUESTS_CA_BUNDLE /
+    CURL_CA_BUNDLE from the environment, which requests lets win over ``Session.verify``.
+    """
+
+    def __init__(self, *, timeout: float, verify: str | bool, pool_size: int = 32) -> None:
+        super().__init__(pool_connections=4, pool_maxsize=pool_size)
+        self._timeout = timeout
+        self._verify = verify
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        kwargs["timeout"] = kwargs.get("timeout") or self._timeout
+        kwargs["verify"] = self._verify
+        return super().send(request, **kwargs)
+
+
+def pinned_session(*, timeout: float, verify: str | bool) -> requests.Session:
+    session = requests.Session()
+    adapter = PinnedAdapter(timeout=timeout, verify=verify)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
 def build_session(*, pool_size: int = 64) -> requests.Session:
     session = requests.Session()
     # requests re-reads proxy variables from the environment on every call (≈0.5 ms of CPU each);

@@ -68,7 +68,16 @@ def plan(*, card: Card, spec: Writeback, state: RecordState, last_written: Mappi
 
 
 def resolve(card: Card, reference: str) -> Any:
-    """``key`` → the field's value; ``key.badge`` → its badge level; ``key.display`` → its text."""
+    """``key`` → the field's value; ``key.badge`` → its badge level; ``key.display`` → its text.
+
+    Two names are not card fields: ``audiences`` (current audience names, "; "-joined) and
+    ``profile_id`` (the merged AEP profile id).
+    """
+    if reference == "profile_id":
+        return card.profile_id
+    if reference == "audiences":
+        names = [i["name"] for s in card.sections if s.kind == "audiences" for i in s.items]
+        return "; ".join(names) if names else None
     key, _, part = reference.partition(".")
     item = card.field(key)
     if item is None:

@@ -176,7 +176,7 @@ class ManifestSchema(_Strict):
         if dupes:
             raise ValidationError(f"card field keys must be unique: {', '.join(dupes)}", "card")
         for crm, spec in data.get("writeback", {}).items():
-            unknown = [r.value for r in spec.rules if r.field_key not in keys]
+            unknown = [r.value for r in spec.rules if r.field_key not in keys and r.value not in m.RESERVED_VALUES]
             if unknown:
                 raise ValidationError(f"{crm}: value(s) not among the card field keys: {', '.join(unknown)}",
                                       "writeback")

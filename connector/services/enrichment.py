@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from connector import errors
-from connector.core.manifest import Manifest
+from connector.core.manifest import Manifest, Writeback
 from connector.core.models import Card, Contact
 from connector.core.writeplan import Plan, RecordState, plan
 from connector.services.lookup import ProfileLookup
@@ -20,12 +20,26 @@ from connector.store.db import AuditEntry, JobRow, Store
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_S = 300.0
+SALESFORCE_OBJECTS = ("Case", "Contact", "Lead")
+SALESFORCE_PAUSE_S = 300.0  # re-check the org's usage every five minutes while paused
+
+
+class SalesforcePort(Protocol):
+    usage: Any
+
+    def get(self, obj: str, record_id: str, fields: list[str]) -> dict: ...
+    def update(self, obj: str, record_id: str, changes: dict[str, Any]) -> None: ...
+    def update_many(self, writes: list[tuple[str, str, dict[str, Any]]]) -> list[str | None]: ...
 
 
 class ZendeskPort(Protocol):
     def read_ticket(self, ticket_id: int): ...
     def update_ticket(self, ticket_id: int, *, custom_fields: dict, add_tags: list[str], note: str | None) -> None: ...
     def update_user(self, requester, user_fields: dict) -> None: ...
+
+
+def _fields_of(spec: Writeback, obj: str) -> list[str]:
+    return [r.target.split(".", 1)[1] for r in spec.rules if r.target.split(".", 1)[0] == obj]
 
 
 def record_key(provider: str, kind: str, record_id: object) -> str:
@@ -40,13 +54,16 @@ class Enrichment:
     """Dispatches a job by provider; each provider's use-case lives in one method."""
 
     def __init__(self, *, store: Store, lookup: ProfileLookup, manifest: Manifest, max_attempts: int,
-                 reschedule: Callable[[str, float], None], zendesk: ZendeskPort | None = None) -> None:
+                 reschedule: Callable[[str, float], None], zendesk: ZendeskPort | None = None,
+                 salesforce: SalesforcePort | None = None, salesforce_api_share: float = 0.8) -> None:
         self.store = store
         self.lookup = lookup
         self.manifest = manifest
         self.max_attempts = max_attempts
         self.reschedule = reschedule
         self.zendesk = zendesk
+        self.salesforce = salesforce
+        self.salesforce_api_share = salesforce_api_share
 
     def run(self, key: str) -> str:
         """Process one job; returns what became of it (done outcome, retry, dead, skipped)."""
@@ -57,6 +74,8 @@ class Enrichment:
         try:
             if provider == "zendesk" and kind == "ticket":
                 outcome, note_written = self._zendesk_ticket(int(record_id), job)
+            elif provider == "salesforce" and kind in SALESFORCE_OBJECTS:
+                outcome, note_written = self._salesforce_record(kind, record_id), False
             else:
                 raise errors.ConnectorError(f"no enrichment for {provider}:{kind}", code="unknown_job")
         except errors.UpstreamError as exc:
@@ -108,6 +127,76 @@ class Enrichment:
             self.zendesk.update_user(requester, changes.user_fields)
             self._audit(job.record_key, changes, card, scopes=("user.",))
         return changes.reason, job.note_written or changes.note is not None or not note_needed
+
+    def _salesforce_record(self, obj: str, record_id: str) -> str:
+        """Case → its contact; Contact/Lead → itself. Re-read (deliveries are late and out of order),
+        look up, and PATCH only the changed fields: one call, or one sObject Collections call for two records."""
+        sf = self.salesforce
+        spec = self.manifest.writeback.get("salesforce")
+        if sf is None:
+            raise errors.ConfigError("Salesforce is not configured (CONNECTOR_SALESFORCE_INSTANCE_URL…)")
+        if spec is None:
+            return "no_rules"
+        self._check_salesforce_budget()
+        records: list[tuple[str, str, dict]] = []
+        if obj == "Case":
+            case = sf.get("Case", record_id, ["Id", "ContactId", *_fields_of(spec, "Case")])
+            if not case.get("ContactId"):
+                return "no_contact"
+            records.append(("Case", record_id, case))
+            person_obj, person_id = "Contact", str(case["ContactId"])
+        else:
+            person_obj, person_id = obj, record_id
+        identity_fields = ["Email", "Phone"] + (["AEP_CRM_Id__c"] if person_obj == "Contact" else [])
+        person = sf.get(person_obj, person_id, ["Id", *identity_fields, *_fields_of(spec, person_obj)])
+        records.insert(0, (person_obj, person_id, person))
+        card = self.lookup.by_contact(Contact(email=person.get("Email"), phone=person.get("Phone"),
+                                              crm_id=person.get("AEP_CRM_Id__c")))
+        plans = []
+        for target_obj, target_id, current in records:
+            key = record_key("salesforce", target_obj, target_id)
+            rules = Writeback(rules=tuple(r for r in spec.rules if r.target.split(".", 1)[0] == target_obj))
+            changes = plan(card=card, spec=rules, state=RecordState(fields=current),
+                           last_written=self.store.last_written(key),
+                           note_needed=False)
+            if changes.fields:
+                plans.append((target_obj, target_id, changes))
+        if not plans:
+            if card.status != "found":
+                return "no_profile" if card.status == "not_found" else card.status
+            return "unchanged" if card.writable else "low_confidence"
+        if len(plans) == 1:
+            target_obj, target_id, changes = plans[0]
+            try:
+                sf.update(target_obj, target_id, changes.fields)
+            except errors.UpstreamError as exc:
+                failures: list[str | None] = [exc.message]
+                if exc.retryable:
+                    raise
+            else:
+                failures = [None]
+        else:
+            failures = sf.update_many([(o, i, c.fields) for o, i, c in plans])
+        problems = []
+        for (target_obj, target_id, changes), failure in zip(plans, failures, strict=True):
+            key = record_key("salesforce", target_obj, target_id)
+            if failure:  # validation rules, field-level security…: recorded, then dead-lettered
+                problems.append(f"{target_obj} {target_id}: {failure}")
+                self.store.record_writes(key, [AuditEntry(f"{target_obj}.*", failure[:500], "refused")],
+                                         profile_id=card.profile_id, profile_last_modified=card.last_modified_at,
+                                         namespace=card.matched.namespace if card.matched else None)
+            else:
+                self._audit(key, changes, card, scopes=(f"{target_obj}.",))
+        if problems:
+            raise errors.UpstreamError("Salesforce refused the update: " + " | ".join(problems), service="Salesforce")
+        return "written"
+
+    def _check_salesforce_budget(self) -> None:
+        usage = getattr(self.salesforce, "usage", None)
+        if usage is not None and usage.share >= self.salesforce_api_share:
+            raise errors.UpstreamRateLimited(
+                f"Salesforce daily API usage at {usage.used}/{usage.allocation}: enrichment paused",
+                service="Salesforce", retry_after=SALESFORCE_PAUSE_S)
 
     def _audit(self, key: str, changes: Plan, card: Card, *, scopes: tuple[str, ...]) -> None:
         matched = card.matched

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from connector.store.tables import audit, deliveries, jobs, metadata, settings_kv
 
 LEASE = timedelta(seconds=120)
+CLAIM_EARLY = timedelta(seconds=1)  # scheduled tasks may start a moment before their time
 
 
 def utcnow() -> datetime:
@@ -83,12 +84,14 @@ class Store:
             return "queued"
 
     def claim(self, record_key: str) -> JobRow | None:
-        """Take the job for one worker (a lease); None if it is done, dead, or held by another."""
+        """Take the job for one worker (a lease); None if it is done, dead, held by another, or not due yet
+        (a job waiting out a back-off or a rate limit is not run early by a duplicate enqueue)."""
         now = self.clock()
+        due = (jobs.c.next_attempt_at.is_(None)) | (jobs.c.next_attempt_at <= now + CLAIM_EARLY)
         with self.engine.begin() as conn:
             result = conn.execute(update(jobs).where(
                 jobs.c.record_key == record_key,
-                (jobs.c.status == "pending") | ((jobs.c.status == "running") & (jobs.c.lease_until < now)),
+                ((jobs.c.status == "pending") & due) | ((jobs.c.status == "running") & (jobs.c.lease_until < now)),
             ).values(status="running", lease_until=now + LEASE, attempts=jobs.c.attempts + 1, updated_at=now))
             if result.rowcount != 1:
                 return None

@@ -5,7 +5,7 @@ from flask import Flask
 
 from connector.config import Settings, load_settings
 from connector.runtime import Runtime, build_runtime
-from connector.web import api, zendesk
+from connector.web import api, salesforce, zendesk
 from connector.web.errors import register_error_handlers
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -20,5 +20,6 @@ def build_app(*, settings: Settings | None = None, runtime: Runtime | None = Non
     app.extensions["connector"] = runtime
     app.register_blueprint(api.bp)
     app.register_blueprint(zendesk.bp)
+    app.register_blueprint(salesforce.bp)
     register_error_handlers(app)
     return app

@@ -67,3 +67,29 @@ def check_zaf_token(token: str, *, public_key: str, zendesk_url: str) -> dict:
 
 def installation_id(claims: dict) -> str:
     return str(claims["aud"]).rsplit("/", 1)[-1].removesuffix(".json")
+
+
+def callout_signature(*, secret: str, method: str, path: str, timestamp: str, body: bytes) -> str:
+    """The Named Credential callout signature: base64(HMAC-SHA256(secret, METHOD\\nPATH\\nTIMESTAMP\\nBODY))."""
+    message = f"{method.upper()}\n{path}\n{timestamp}\n".encode() + body
+    return base64.b64encode(hmac.new(secret.encode("utf-8"), message, hashlib.sha256).digest()).decode()
+
+
+def check_callout(*, secret: str, method: str, path: str, timestamp: str | None, signature: str | None,
+                  body: bytes, now: datetime) -> None:
+    """Raise SignatureError unless a Salesforce callout is signed with the shared secret and recent.
+
+    The timestamp (Unix seconds) is inside the signed message, so a replay outside the window fails
+    and one inside it is caught by the event id dedupe.
+    """
+    if not timestamp or not signature:
+        raise SignatureError("missing X-Connector-Timestamp or X-Connector-Signature header")
+    try:
+        sent = float(timestamp)
+    except ValueError:
+        raise SignatureError("unreadable X-Connector-Timestamp") from None
+    expected = callout_signature(secret=secret, method=method, path=path, timestamp=timestamp, body=body)
+    if not hmac.compare_digest(expected.encode(), signature.encode("ascii", "replace")):
+        raise SignatureError("callout signature does not match")
+    if abs(now.timestamp() - sent) > REPLAY_WINDOW_S:
+        raise SignatureError("callout timestamp is outside the replay window")

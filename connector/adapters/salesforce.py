@@ -1,0 +1,172 @@
+"""Salesforce: OAuth client credentials, record reads, PATCH of changed fields, sObject Collections.
+
+Wire facts: ../shared/reference/salesforce.md. simple-salesforce has no timeouts and no retries
+(§1.9): every call runs over a session whose transport pins the timeout and the CA bundle, a 401
+INVALID_SESSION_ID re-authenticates once, and Salesforce's errors are translated here. The org's
+daily usage (``Sforce-Limit-Info``) is read after each call; enrichment throttles on it.
+"""
+from __future__ import annotations
+
+import base64
+import logging
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import requests
+from simple_salesforce import Salesforce
+from simple_salesforce.exceptions import (
+    SalesforceError,
+    SalesforceExpiredSession,
+    SalesforceMalformedRequest,
+    SalesforceRefusedRequest,
+    SalesforceResourceNotFound,
+)
+
+from connector import errors
+from connector.adapters.http import pinned_session
+from connector.config import Settings
+
+log = logging.getLogger(__name__)
+
+SERVICE = "Salesforce"
+API_VERSION = "59.0"
+TOKEN_PATH = "/services/oauth2/token"
+COLLECTION_MAX = 200
+LIMIT_PAUSE_S = 900.0  # TotalRequests: the rolling 24 h allocation frees up slowly (reference §7.2)
+CONCURRENT_PAUSE_S = 5.0
+_LIMIT_INFO = re.compile(r"api-usage=(\d+)/(\d+)")
+
+
+@dataclass(frozen=True)
+class Usage:
+    used: int
+    allocation: int
+
+    @property
+    def share(self) -> float:
+        return self.used / self.allocation if self.allocation else 0.0
+
+
+class SalesforceClient:
+    def __init__(self, settings: Settings, *, timeout: float = 10.0) -> None:
+        settings.require("salesforce_instance_url", "salesforce_client_id", "salesforce_client_secret")
+        self._settings = settings
+        self._base = str(settings.salesforce_instance_url).rstrip("/")
+        self._namespace = settings.salesforce_namespace
+        self._session = pinned_session(timeout=timeout, verify=settings.ca_bundle or True)
+        self._session.hooks["response"].append(self._read_usage)
+        self._lock = threading.Lock()
+        self._sf: Salesforce | None = None
+        self.user_id: str | None = None
+        self.usage: Usage | None = None
+
+    # -- calls -------------------------------------------------------------------------------
+
+    def get(self, obj: str, record_id: str, fields: list[str]) -> dict:
+        api_fields = ",".join(self.api_name(f) for f in fields)
+        record = self._call(lambda sf: getattr(sf, obj).get(record_id, params={"fields": api_fields}))
+        return {self.local_name(k): v for k, v in record.items() if k != "attributes"}
+
+    def update(self, obj: str, record_id: str, changes: dict[str, Any]) -> None:
+        """PATCH only the given fields (204)."""
+        body = {self.api_name(k): v for k, v in changes.items()}
+        self._call(lambda sf: getattr(sf, obj).update(record_id, body))
+
+    def update_many(self, writes: list[tuple[str, str, dict[str, Any]]]) -> list[str | None]:
+        """sObject Collections PATCH, ≤200 records a call; per record None or its error text (§2.3)."""
+        outcomes: list[str | None] = []
+        for start in range(0, len(writes), COLLECTION_MAX):
+            chunk = writes[start:start + COLLECTION_MAX]
+            records = [{"attributes": {"type": obj}, "id": rid, **{self.api_name(k): v for k, v in ch.items()}}
+                       for obj, rid, ch in chunk]
+            body = {"allOrNone": False, "records": records}
+            results = self._call(partial(_collections, body=body))
+            for result in results or []:
+                errs = result.get("errors") or []
+                outcomes.append(None if result.get("success") else
+                                "; ".join(f"{e.get('statusCode')}: {e.get('message')}" for e in errs) or "failed")
+        return outcomes
+
+    # -- names with the managed-package namespace -----------------------------------------------------
+
+    def api_name(self, field: str) -> str:
+        if self._namespace and field.endswith("__c") and field.count("__") == 1:
+            return f"{self._namespace}__{field}"
+        return field
+
+    def local_name(self, field: str) -> str:
+        prefix = f"{self._namespace}__" if self._namespace else ""
+        return field[len(prefix):] if prefix and field.startswith(prefix) else field
+
+    # -- plumbing -------------------------------------------------------------------------------------
+
+    def _client(self, *, fresh: bool = False) -> Salesforce:
+        with self._lock:
+            if self._sf is None or fresh:
+                self._sf = self._login()
+            return self._sf
+
+    def _login(self) -> Salesforce:
+        s = self._settings
+        basic = base64.b64encode(f"{s.salesforce_client_id}:{s.salesforce_client_secret}".encode()).decode()
+        try:
+            response = self._session.post(self._base + TOKEN_PATH, data={"grant_type": "client_credentials"},
+                                          headers={"Authorization": f"Basic {basic}"})
+        except requests.RequestException:
+            raise errors.UpstreamUnavailable("cannot reach Salesforce", service=SERVICE) from None
+        body = response.json() if response.headers.get("Content-Type", "").startswith("application/json") else {}
+        if response.status_code != 200 or "access_token" not in body:
+            reason = body.get("error", response.status_code)
+            raise errors.UpstreamAuthError(f"Salesforce refused the connected app ({reason})", service=SERVICE,
+                                           upstream_status=response.status_code)
+        self.user_id = str(body.get("id", "")).rstrip("/").rsplit("/", 1)[-1] or None
+        return Salesforce(session_id=body["access_token"], instance_url=body["instance_url"].rstrip("/"),
+                          session=self._session, version=API_VERSION)
+
+    def _call(self, action: Callable[[Salesforce], Any]) -> Any:
+        for fresh in (False, True):
+            try:
+                return action(self._client(fresh=fresh))
+            except SalesforceExpiredSession:
+                if fresh:
+                    raise errors.UpstreamAuthError("Salesforce rejected a fresh session", service=SERVICE,
+                                                   upstream_status=401) from None
+                log.info("salesforce.session.refresh")
+            except SalesforceError as exc:
+                raise _translate(exc) from None
+            except requests.Timeout:
+                raise errors.UpstreamUnavailable("Salesforce did not answer in time", service=SERVICE) from None
+            except requests.RequestException:
+                raise errors.UpstreamUnavailable("cannot reach Salesforce", service=SERVICE) from None
+        raise AssertionError("unreachable")
+
+    def _read_usage(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        match = _LIMIT_INFO.search(response.headers.get("Sforce-Limit-Info", ""))
+        if match:
+            self.usage = Usage(int(match[1]), int(match[2]))
+
+
+def _collections(sf: Salesforce, *, body: dict) -> Any:
+    return sf.restful("composite/sobjects", method="PATCH", json=body)
+
+
+def _translate(exc: SalesforceError) -> errors.UpstreamError:
+    content: list = exc.content if isinstance(exc.content, list) else []
+    first = content[0] if content and isinstance(content[0], dict) else {}
+    code, message = str(first.get("errorCode", "")), str(first.get("message", ""))[:200]
+    fields = ",".join(first.get("fields") or [])
+    text = f"Salesforce {code or exc.status}: {message}" + (f" (fields: {fields})" if fields else "")
+    if isinstance(exc, SalesforceRefusedRequest) and code == "REQUEST_LIMIT_EXCEEDED":
+        pause = CONCURRENT_PAUSE_S if "Concurrent" in message else LIMIT_PAUSE_S
+        return errors.UpstreamRateLimited(text, service=SERVICE, upstream_status=403, retry_after=pause)
+    if isinstance(exc, SalesforceMalformedRequest) and code == "UNABLE_TO_LOCK_ROW":
+        return errors.UpstreamConflict(text, service=SERVICE, upstream_status=400)
+    if isinstance(exc, SalesforceResourceNotFound):
+        return errors.UpstreamError(text, service=SERVICE, upstream_status=404, code="upstream_not_found")
+    if exc.status >= 500:
+        return errors.UpstreamUnavailable(text, service=SERVICE, upstream_status=exc.status)
+    return errors.UpstreamError(text, service=SERVICE, upstream_status=exc.status)

@@ -1,0 +1,310 @@
+"""Salesforce emulator over TLS: OAuth token, sObjects, SOQL query paging, sObject Collections, limits,
+error lists, Sforce-Limit-Info and a daily API allocation that runs out.
+
+Wire facts: ../shared/reference/salesforce.md (§1.5/§1.6 shapes, §2 errors and limits, §9 checklist).
+"""
+from __future__ import annotations
+
+import base64
+import itertools
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+
+from connector.sandbox import seed
+from connector.sandbox.faults import Faults
+from connector.sandbox.server import ServerThread
+from connector.sandbox.tls import self_signed
+
+ORG_ID = "00D5g000004ACMEEA2"
+CLIENT_ID = "sandbox-consumer-key"
+CLIENT_SECRET = "sandbox-consumer-secret"
+INTEGRATION_USER = "0055g00000INTEGAAA"
+AGENT_USER = "0055g00000AGENTAAA"
+CONTACTS = 200
+FIELDS = {
+    "Contact": ["Id", "FirstName", "LastName", "Email", "Phone", "AEP_CRM_Id__c", "AEP_Lifetime_Value__c",
+                "AEP_Churn_Propensity__c", "AEP_Loyalty_Tier__c", "AEP_Audiences__c", "AEP_Last_Enriched__c",
+                "AEP_Profile_Id__c", "LastModifiedById"],
+    "Lead": ["Id", "FirstName", "LastName", "Company", "Email", "Phone", "AEP_Lifetime_Value__c",
+             "AEP_Churn_Propensity__c", "AEP_Loyalty_Tier__c", "AEP_Audiences__c", "AEP_Last_Enriched__c",
+             "AEP_Profile_Id__c", "LastModifiedById"],
+    "Case": ["Id", "ContactId", "Subject", "Status", "AEP_Lifetime_Value__c", "AEP_Churn_Risk__c",
+             "AEP_Loyalty_Tier__c", "AEP_Last_Enriched__c", "LastModifiedById"],
+}
+PREFIX = {"Contact": "003", "Lead": "00Q", "Case": "500"}
+_SOQL = re.compile(r"^SELECT\s+(?P<fields>.+?)\s+FROM\s+(?P<obj>\w+)(?:\s+WHERE\s+(?P<where>.+?))?"
+                   r"(?:\s+LIMIT\s+(?P<limit>\d+))?\s*$", re.IGNORECASE | re.DOTALL)
+_CONDITION = re.compile(r"^\s*(\w+)\s*=\s*'((?:[^'\\]|\\.)*)'\s*$")
+
+
+def record_id(obj: str, index: int) -> str:
+    return f"{PREFIX[obj]}5g{index:010d}AAA"
+
+
+@dataclass
+class SalesforceWorld:
+    daily_max: int = 15_000  # Developer Edition allocation (reference §2.4)
+    token_ttl: float = 7200.0
+    query_page: int = 2000
+    faults: Faults = field(default_factory=Faults)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    requests: list = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.reset_data()
+
+    def reset_data(self) -> None:
+        with self.lock:
+            self.used = 0
+            self.tokens: dict[str, tuple[float, str]] = {}
+            self.records: dict[str, dict[str, dict]] = {obj: {} for obj in FIELDS}
+            self.patches: list[tuple[str, str, dict]] = []
+            self._ids = itertools.count(100_000)
+            self._cursors: dict[str, list[dict]] = {}
+            for index in range(1, CONTACTS + 1):
+                c = seed.customer(index)
+                contact = self._blank("Contact", record_id("Contact", index))
+                contact.update(FirstName=c.first, LastName=c.last, Email=c.crm_email.strip(), Phone=c.crm_phone,
+                               AEP_CRM_Id__c=c.crm_id if index % 3 else None, LastModifiedById=AGENT_USER)
+                self.records["Contact"][contact["Id"]] = contact
+                case = self._blank("Case", record_id("Case", index))
+                case.update(ContactId=contact["Id"], Subject=f"Order question {index}", Status="New",
+                            LastModifiedById=AGENT_USER)
+                self.records["Case"][case["Id"]] = case
+
+    def _blank(self, obj: str, rid: str) -> dict:
+        return {name: None for name in FIELDS[obj]} | {"Id": rid}
+
+    def issue_token(self, user: str = INTEGRATION_USER) -> str:
+        token = "00D!" + secrets.token_urlsafe(24)
+        with self.lock:
+            self.tokens[token] = (time.time() + self.token_ttl, user)
+        return token
+
+    def expire_tokens(self) -> None:
+        with self.lock:
+            self.tokens.clear()
+
+    def calls(self, path: str = "", method: str | None = None) -> list[tuple[str, str, Any]]:
+        with self.lock:
+            return [r for r in self.requests if path in r[1] and (method is None or r[0] == method)]
+
+    def clear(self) -> None:
+        with self.lock:
+            self.requests.clear()
+            self.patches.clear()
+
+    def create_case(self, contact_index: int, subject: str = "New case") -> dict:
+        with self.lock:
+            case = self._blank("Case", f"5005g{next(self._ids):010d}AAA")
+            case.update(ContactId=record_id("Contact", contact_index), Subject=subject, Status="New",
+                        LastModifiedById=AGENT_USER)
+            self.records["Case"][case["Id"]] = case
+            return case
+
+
+def _errors(status: int, code: str, message: str, fields: list | None = None):
+    body: dict[str, Any] = {"message": message, "errorCode": code}
+    if fields is not None:
+        body["fields"] = fields
+    return jsonify([body]), status
+
+
+def _with_attributes(obj: str, record: dict, wanted: list[str] | None, version: str) -> dict:
+    fields = wanted or list(record)
+    return {"attributes": {"type": obj, "url": f"/services/data/v{version}/sobjects/{obj}/{record['Id']}"},
+            **{f: record.get(f) for f in fields}}
+
+
+def create_app(world: SalesforceWorld) -> Flask:  # noqa: C901 - one route table, kept together
+    app = Flask("salesforce-sandbox")
+
+    @app.before_request
+    def gate():
+        if request.path.startswith("/__sandbox"):
+            return None
+        with world.lock:
+            world.requests.append((request.method, request.full_path, request.get_json(silent=True)))
+        world.faults.delay()
+        failure = world.faults.pick(request.path, request.method)
+        if failure and failure.status >= 400:
+            body = failure.body or [{"message": "Injected fault", "errorCode": "SERVER_UNAVAILABLE"}]
+            return jsonify(body), failure.status
+        if not request.path.startswith("/services/data/"):
+            return None
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        with world.lock:
+            entry = world.tokens.get(token)
+            if entry is None or entry[0] < time.time():
+                return _errors(401, "INVALID_SESSION_ID", "Session expired or invalid")
+            if world.used >= world.daily_max:
+                return _errors(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+            world.used += 1
+        request.environ["sandbox.user"] = entry[1]
+        return None
+
+    @app.after_request
+    def limit_info(response: Response) -> Response:
+        if request.path.startswith("/services/data/"):
+            response.headers["Sforce-Limit-Info"] = f"api-usage={world.used}/{world.daily_max}"
+        return response
+
+    @app.post("/services/oauth2/token")
+    def token():
+        form = request.form
+        grant = form.get("grant_type")
+        client_id, secret = form.get("client_id"), form.get("client_secret")
+        basic = request.headers.get("Authorization", "")
+        if basic.startswith("Basic "):
+            client_id, _, secret = base64.b64decode(basic[6:]).decode().partition(":")
+        if grant not in ("client_credentials", "password", "urn:ietf:params:oauth:grant-type:jwt-bearer"):
+            return jsonify(error="unsupported_grant_type", error_description="grant type not supported"), 400
+        if grant != "urn:ietf:params:oauth:grant-type:jwt-bearer" and (client_id, secret) != (CLIENT_ID, CLIENT_SECRET):
+            return jsonify(error="invalid_client", error_description="invalid client credentials"), 400
+        issued = str(int(time.time() * 1000))
+        base = request.host_url.rstrip("/")
+        return jsonify(access_token=world.issue_token(), instance_url=base, token_type="Bearer",
+                       id=f"{base}/id/{ORG_ID}/{INTEGRATION_USER}", issued_at=issued, scope="api",
+                       signature=base64.b64encode(secrets.token_bytes(32)).decode())
+
+    @app.route("/services/data/v<version>/sobjects/<obj>/<rid>", methods=["GET", "PATCH"])
+    def sobject(version: str, obj: str, rid: str):
+        with world.lock:
+            table = world.records.get(obj)
+            if table is None:
+                return _errors(404, "NOT_FOUND", "The requested resource does not exist")
+            record = table.get(rid)
+            if record is None:
+                return _errors(404, "NOT_FOUND", "The requested resource does not exist")
+            if request.method == "GET":
+                wanted = [f for f in request.args.get("fields", "").split(",") if f] or None
+                unknown = [f for f in wanted or [] if f not in FIELDS[obj]]
+                if unknown:
+                    return _errors(400, "INVALID_FIELD", f"No such column '{unknown[0]}' on sobject of type {obj}")
+                return jsonify(_with_attributes(obj, record, wanted, version))
+            changes = request.get_json(silent=True)
+            if not isinstance(changes, dict):
+                return _errors(400, "JSON_PARSER_ERROR", "The request body is not valid JSON")
+            problem = _apply(obj, record, changes, request.environ.get("sandbox.user", AGENT_USER))
+            if problem:
+                return _errors(400, *problem)
+            world.patches.append((obj, rid, changes))
+            return Response(status=204)
+
+    @app.post("/services/data/v<version>/sobjects/<obj>/")
+    def create(version: str, obj: str):
+        with world.lock:
+            if obj not in world.records:
+                return _errors(404, "NOT_FOUND", "The requested resource does not exist")
+            rid = f"{PREFIX[obj]}5g{next(world._ids):010d}AAA"
+            record = world._blank(obj, rid)
+            problem = _apply(obj, record, request.get_json(silent=True) or {}, request.environ["sandbox.user"])
+            if problem:
+                return _errors(400, *problem)
+            world.records[obj][rid] = record
+        return jsonify(id=rid, success=True, errors=[]), 201
+
+    @app.get("/services/data/v<version>/query/")
+    def query(version: str):
+        match = _SOQL.match(request.args.get("q", ""))
+        if not match or match["obj"] not in world.records:
+            return _errors(400, "MALFORMED_QUERY", "unexpected token")
+        obj, wanted = match["obj"], [f.strip() for f in match["fields"].split(",")]
+        conditions = []
+        for part in re.split(r"\s+AND\s+", match["where"] or "", flags=re.IGNORECASE) if match["where"] else []:
+            condition = _CONDITION.match(part)
+            if not condition:
+                return _errors(400, "MALFORMED_QUERY", "unsupported condition")
+            conditions.append((condition[1], condition[2].replace("\\'", "'")))
+        with world.lock:
+            rows = [r for r in world.records[obj].values() if all(str(r.get(k)) == v for k, v in conditions)]
+        rows = rows[: int(match["limit"])] if match["limit"] else rows
+        return jsonify(_page(world, obj, [_with_attributes(obj, r, wanted, version) for r in rows], version, 0))
+
+    @app.get("/services/data/v<version>/query/<locator>-<int:offset>")
+    def query_more(version: str, locator: str, offset: int):
+        rows = world._cursors.get(locator)
+        if rows is None:
+            return _errors(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
+        return jsonify(_page(world, rows[0]["attributes"]["type"], rows, version, offset, locator))
+
+    @app.patch("/services/data/v<version>/composite/sobjects")
+    def collections(version: str):
+        body = request.get_json(silent=True) or {}
+        records = body.get("records")
+        if not isinstance(records, list) or not records:
+            return _errors(400, "INVALID_INPUT", "records is required")
+        if len(records) > 200:
+            return _errors(400, "EXCEEDED_ID_LIMIT", "record limit reached. cannot submit more than 200 records")
+        results = []
+        with world.lock:
+            for item in records:
+                obj, rid = str((item.get("attributes") or {}).get("type")), str(item.get("id"))
+                record = world.records.get(obj, {}).get(rid)
+                changes = {k: v for k, v in item.items() if k not in ("attributes", "id")}
+                problem = ("NOT_FOUND", "entity not found") if record is None else \
+                    _apply(obj, record, changes, request.environ["sandbox.user"])
+                if problem:
+                    results.append({"success": False, "errors": [{"statusCode": problem[0], "message": problem[1],
+                                                                  "fields": []}]})
+                else:
+                    world.patches.append((obj, rid, changes))
+                    results.append({"id": rid, "success": True, "errors": []})
+        return jsonify(results)
+
+    @app.get("/services/data/v<version>/limits/")
+    def limits(version: str):
+        return jsonify(DailyApiRequests={"Max": world.daily_max, "Remaining": max(0, world.daily_max - world.used)})
+
+    return app
+
+
+def _apply(obj: str, record: dict, changes: dict, user: str) -> tuple[str, str] | None:
+    unknown = [k for k in changes if k not in FIELDS[obj] or k in ("Id", "LastModifiedById")]
+    if unknown:
+        return "INVALID_FIELD", f"No such column '{unknown[0]}' on sobject of type {obj}"
+    record.update(changes)
+    record["LastModifiedById"] = user
+    return None
+
+
+def _page(world: SalesforceWorld, obj: str, rows: list[dict], version: str, offset: int,
+          locator: str | None = None) -> dict:
+    chunk = rows[offset: offset + world.query_page]
+    body: dict[str, Any] = {"totalSize": len(rows), "done": offset + world.query_page >= len(rows), "records": chunk}
+    if not body["done"]:
+        locator = locator or "01g" + secrets.token_hex(6)
+        world._cursors[locator] = rows
+        body["nextRecordsUrl"] = f"/services/data/v{version}/query/{locator}-{offset + world.query_page}"
+    return body
+
+
+class SalesforceSandbox:
+    """The Salesforce emulator as a running https server; trust ``ca_bundle``."""
+
+    def __init__(self, *, port: int = 0) -> None:
+        self.world = SalesforceWorld()
+        context, self.ca_bundle = self_signed()
+        self._server = ServerThread(create_app(self.world), port=port, ssl_context=context)
+        self.url = self._server.url
+
+    @property
+    def faults(self) -> Faults:
+        return self.world.faults
+
+    def start(self) -> SalesforceSandbox:
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def settings_overrides(self) -> dict:
+        return {"salesforce_instance_url": self.url, "salesforce_client_id": CLIENT_ID,
+                "salesforce_client_secret": CLIENT_SECRET, "salesforce_org_id": ORG_ID, "ca_bundle": self.ca_bundle}

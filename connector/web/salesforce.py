@@ -1,0 +1,62 @@
+"""Salesforce: Flow/Apex callouts (signed with the Named Credential's secret) → durable enqueue."""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timezone
+
+from flask import Blueprint, current_app, jsonify, request
+from marshmallow import ValidationError
+
+from connector import errors
+from connector.runtime import Runtime
+from connector.schemas.salesforce import CalloutSchema
+from connector.services.enrichment import record_key
+from connector.web.verify import check_callout
+
+log = logging.getLogger(__name__)
+bp = Blueprint("salesforce", __name__)
+
+CALLOUT_MAX_BYTES = 64 * 1024
+
+
+def runtime() -> Runtime:
+    return current_app.extensions["connector"]
+
+
+def _verify_callout() -> bytes:
+    """Check the callout signature on the raw bytes; return them."""
+    if (request.content_length or 0) > CALLOUT_MAX_BYTES:
+        raise errors.PayloadTooLarge(f"callout bodies are at most {CALLOUT_MAX_BYTES} bytes")
+    secret = runtime().settings.salesforce_callout_secret
+    if not secret:
+        raise errors.ConnectorError("no CONNECTOR_SALESFORCE_CALLOUT_SECRET is configured", code="not_configured")
+    raw = request.get_data(cache=True)
+    check_callout(secret=secret, method=request.method, path=request.path, body=raw,
+                  timestamp=request.headers.get("X-Connector-Timestamp"),
+                  signature=request.headers.get("X-Connector-Signature"), now=datetime.now(timezone.utc))
+    return raw
+
+
+@bp.post("/salesforce/events")
+def events():
+    """Verify, parse, drop our own changes, durably enqueue, answer 202 (Apex waits ≤10 s)."""
+    raw = _verify_callout()
+    try:
+        event = CalloutSchema().load(json.loads(raw or b"null"))
+    except ValueError:
+        raise errors.PayloadError("callout body is not JSON", code="invalid_json") from None
+    except ValidationError as exc:
+        return jsonify(error="invalid_payload", message="callout body does not match", details=exc.messages), 422
+    rt = runtime()
+    salesforce = rt.salesforce
+    if salesforce is not None and event.changed_by and event.changed_by == salesforce.user_id:
+        log.info("salesforce.event.own_update_ignored")
+        return "", 204
+    key = record_key("salesforce", event.object_type, event.record_id)
+    delivery = event.event_id or f"{event.event}:{event.record_id}:{request.headers.get('X-Connector-Timestamp')}"
+    status = rt.store.accept(delivery_key=f"salesforce:{delivery}", record_key=key, provider="salesforce",
+                             rerun=event.event != "case_created")
+    if status == "queued":
+        rt.queue.enqueue(key)
+    return jsonify(status=status), 200 if status == "duplicate" else 202

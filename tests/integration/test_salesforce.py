@@ -1,0 +1,189 @@
+"""Salesforce: signed Flow/Apex callouts → queue → enrichment through simple-salesforce over TLS."""
+from __future__ import annotations
+
+import json
+import time
+from datetime import timedelta
+
+import pytest
+
+from connector.sandbox import seed
+from connector.sandbox.faults import Scripted
+from connector.sandbox.salesforce import INTEGRATION_USER, record_id
+from connector.services.enrichment import SALESFORCE_PAUSE_S
+from connector.store.db import utcnow
+from connector.web.verify import callout_signature
+from tests.conftest import CALLOUT_SECRET
+from tests.zendesk_helpers import wait_for
+
+CASE = record_id("Case", 1)
+CONTACT = record_id("Contact", 1)
+
+
+def signed(body: dict | bytes, *, secret: str = CALLOUT_SECRET, stamp: str | None = None,
+           path: str = "/salesforce/events"):
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    stamp = stamp or str(int(time.time()))
+    return raw, {"Content-Type": "application/json", "X-Connector-Timestamp": stamp,
+                 "X-Connector-Signature": callout_signature(secret=secret, method="POST", path=path,
+                                                            timestamp=stamp, body=raw)}
+
+
+def post_event(client, body, **kwargs):
+    raw, headers = signed(body, **kwargs)
+    return client.post("/salesforce/events", data=raw, headers=headers)
+
+
+def run_job(runtime, key):
+    return runtime.enrichment.run(key)
+
+
+def test_case_created_enriches_contact_and_case_in_one_collections_call(sfclient, sfruntime, sf):
+    response = post_event(sfclient, {"event": "case_created", "recordId": CASE, "eventId": "e1"})
+    assert response.status_code == 202
+    assert run_job(sfruntime, f"salesforce:Case:{CASE}") == "written"
+    calls = [(m, p.split("?")[0]) for m, p, _ in sf.world.calls("/services/")]
+    assert calls == [("POST", "/services/oauth2/token"),
+                     ("GET", f"/services/data/v59.0/sobjects/Case/{CASE}"),
+                     ("GET", f"/services/data/v59.0/sobjects/Contact/{CONTACT}"),
+                     ("PATCH", "/services/data/v59.0/composite/sobjects")]
+    profile = seed.profile_entity(1)
+    churn = profile["_acme"]["churnPropensity"]
+    level = "high" if churn >= 0.7 else "medium" if churn >= 0.4 else "low"
+    body = sf.world.calls("/composite/sobjects")[0][2]
+    assert body["allOrNone"] is False
+    contact_write, case_write = body["records"]
+    assert contact_write["attributes"] == {"type": "Contact"} and contact_write["id"] == CONTACT
+    assert contact_write["AEP_Lifetime_Value__c"] == profile["_acme"]["lifetimeValue"]
+    assert contact_write["AEP_Profile_Id__c"] == seed.customer(1).entity_id
+    assert case_write == {"attributes": {"type": "Case"}, "id": CASE, "AEP_Churn_Risk__c": level,
+                          "AEP_Lifetime_Value__c": profile["_acme"]["lifetimeValue"],
+                          "AEP_Loyalty_Tier__c": profile["loyalty"]["tier"]}
+    stored = sf.world.records["Case"][CASE]
+    assert stored["AEP_Churn_Risk__c"] == level and stored["LastModifiedById"] == INTEGRATION_USER
+    audit = sfruntime.store.audit_rows(f"salesforce:Contact:{CONTACT}")
+    assert {r["target"] for r in audit} >= {"Contact.AEP_Lifetime_Value__c", "Contact.AEP_Profile_Id__c"}
+
+
+def test_a_second_run_writes_nothing_and_one_record_uses_one_patch(sfclient, sfruntime, sf):
+    key = f"salesforce:Contact:{CONTACT}"
+    assert post_event(sfclient, {"event": "contact_changed", "recordId": CONTACT}).status_code == 202
+    assert run_job(sfruntime, key) == "written"
+    patches = sf.world.calls(f"/sobjects/Contact/{CONTACT}", "PATCH")
+    assert len(patches) == 1 and "Email" not in patches[0][2]  # only the enriched fields
+    sfruntime.store.requeue(key)
+    assert run_job(sfruntime, key) == "unchanged"
+    assert len(sf.world.calls("", "PATCH")) == 1  # nothing left to write
+
+
+def _bad_signature(body):
+    raw, headers = signed(body)
+    return raw, {**headers, "X-Connector-Signature": "A" + headers["X-Connector-Signature"][1:]}
+
+
+def _replayed(body):
+    return signed(body, stamp=str(int(time.time()) - 3600))
+
+
+def _other_secret(body):
+    return signed(body, secret="another-secret")
+
+
+def _other_path(body):
+    return signed(body, path="/salesforce/outbound")
+
+
+def _unsigned(body):
+    raw, headers = signed(body)
+    return raw, {"Content-Type": "application/json"}
+
+
+@pytest.mark.parametrize("attack", [_bad_signature, _replayed, _other_secret, _other_path, _unsigned],
+                         ids=lambda f: f.__name__.strip("_"))
+def test_unauthentic_callouts_are_refused_and_nothing_is_queued(sfclient, sfruntime, attack):
+    raw, headers = attack({"event": "case_created", "recordId": CASE})
+    response = sfclient.post("/salesforce/events", data=raw, headers=headers)
+    assert response.status_code == 401 and response.get_json()["error"] == "invalid_signature"
+    assert sfruntime.store.list_jobs() == []
+
+
+@pytest.mark.parametrize("body, status", [
+    (b"not json", 400), (b"[1, 2]", 422), (b'{"event": "case_created"}', 422),
+    (b'{"event": "case_deleted", "recordId": "5005g0000000001AAA"}', 422),
+    (b'{"event": "case_created", "recordId": "not-an-id"}', 422),
+])
+def test_malformed_callouts_are_refused(sfclient, sfruntime, body, status):
+    assert post_event(sfclient, body).status_code == status
+    assert sfruntime.store.list_jobs() == []
+
+
+def test_own_changes_and_duplicates(sfclient, sfruntime, sf):
+    sfruntime.salesforce.get("Contact", CONTACT, ["Id"])  # logs in: the integration user is known
+    own = post_event(sfclient, {"event": "contact_changed", "recordId": CONTACT, "changedBy": INTEGRATION_USER})
+    assert own.status_code == 204 and sfruntime.store.list_jobs() == []
+    first = post_event(sfclient, {"event": "case_created", "recordId": CASE, "eventId": "dup"})
+    again = post_event(sfclient, {"event": "case_created", "recordId": CASE, "eventId": "dup"})
+    assert (first.status_code, again.status_code) == (202, 200)
+
+
+def test_exhausted_allocation_pauses_then_resumes_losing_nothing(sfruntime, sf):
+    key = f"salesforce:Contact:{CONTACT}"
+    sfruntime.store.accept(delivery_key="salesforce:x", record_key=key, provider="salesforce")
+    sf.world.used, sf.world.daily_max = 99, 100
+    sfruntime.salesforce.get("Contact", CONTACT, ["Id"])  # the last call the allocation allows
+    assert run_job(sfruntime, key) == "retry"  # paused above the configured share, before any call
+    job = sfruntime.store.job(key)
+    assert job.status == "pending" and "enrichment paused" in job.last_error
+    sf.world.daily_max = 15_000  # the rolling window frees up
+    sfruntime.salesforce.get("Contact", CONTACT, ["Id"])
+    assert run_job(sfruntime, key) == "skipped"  # not due yet: a duplicate enqueue does not run it early
+    sfruntime.store.clock = lambda: utcnow() + timedelta(seconds=SALESFORCE_PAUSE_S + 1)
+    assert run_job(sfruntime, key) == "written"
+
+
+def test_request_limit_exceeded_is_rescheduled(sfruntime, sf):
+    key = f"salesforce:Contact:{CONTACT}"
+    sfruntime.store.accept(delivery_key="salesforce:y", record_key=key, provider="salesforce")
+    sf.faults.script(Scripted(status=403, path="/services/data/", body=[
+        {"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}]))
+    assert run_job(sfruntime, key) == "retry"
+    assert sfruntime.store.job(key).next_attempt_at.timestamp() > time.time() + 600
+
+
+def test_validation_rule_goes_to_dead_letters_and_the_ledger(sfruntime, sf):
+    key = f"salesforce:Contact:{CONTACT}"
+    sfruntime.store.accept(delivery_key="salesforce:z", record_key=key, provider="salesforce")
+    sf.faults.script(Scripted(status=400, path=f"/services/data/v59.0/sobjects/Contact/{CONTACT}", method="PATCH",
+                              body=[{"message": "Tier must be set by Sales Ops", "fields": ["AEP_Loyalty_Tier__c"],
+                                     "errorCode": "FIELD_CUSTOM_VALIDATION_EXCEPTION"}]))
+    assert run_job(sfruntime, key) == "dead"
+    job = sfruntime.store.job(key)
+    assert "FIELD_CUSTOM_VALIDATION_EXCEPTION" in job.last_error and "AEP_Loyalty_Tier__c" in job.last_error
+    refused = [r for r in sfruntime.store.audit_rows(key) if r["policy"] == "refused"]
+    assert refused and "Tier must be set by Sales Ops" in refused[0]["value"]
+
+
+def test_unable_to_lock_row_is_retried(sfruntime, sf):
+    key = f"salesforce:Contact:{CONTACT}"
+    sfruntime.store.accept(delivery_key="salesforce:w", record_key=key, provider="salesforce")
+    sf.faults.script(Scripted(status=400, path=f"/services/data/v59.0/sobjects/Contact/{CONTACT}", method="PATCH",
+                              body=[{"message": "unable to obtain exclusive access",
+                                     "errorCode": "UNABLE_TO_LOCK_ROW"}]))
+    assert run_job(sfruntime, key) == "retry"
+    assert sfruntime.store.job(key).status == "pending"
+
+
+def test_expired_session_is_refreshed_once(sfruntime, sf):
+    sfruntime.salesforce.get("Contact", CONTACT, ["Id"])
+    sf.world.expire_tokens()
+    record = sfruntime.salesforce.get("Contact", CONTACT, ["Id", "Email"])
+    assert record["Email"] == seed.customer(1).crm_email.strip()
+    assert len(sf.world.calls("/services/oauth2/token")) == 2
+
+
+def test_whole_path_with_workers(sfclient, sfruntime, sf):
+    sfruntime.start_workers()
+    case = sf.world.create_case(7)
+    assert post_event(sfclient, {"event": "case_created", "recordId": case["Id"]}).status_code == 202
+    wait_for(lambda: sfruntime.store.job(f"salesforce:Case:{case['Id']}").status == "done")
+    assert sf.world.records["Contact"][record_id("Contact", 7)]["AEP_Profile_Id__c"] == seed.customer(7).entity_id
