@@ -20,7 +20,7 @@ from connector.schemas.manifest import load_manifest
 from connector.services.cache import ProfileCache
 from connector.services.enrichment import Enrichment
 from connector.services.lookup import ProfileLookup
-from connector.services.sidebar import Sidebar
+from connector.services.sidebar import SalesforceCards, Sidebar
 from connector.store.db import Store
 
 log = logging.getLogger(__name__)
@@ -85,6 +85,10 @@ class Runtime:
     @property
     def sidebar(self) -> Sidebar:
         return Sidebar(lookup=self.lookup, zendesk=self.zendesk)
+
+    @property
+    def salesforce_cards(self) -> SalesforceCards:
+        return SalesforceCards(lookup=self.lookup, salesforce=self.salesforce)
 
     def close(self) -> None:
         self.queue.stop()

@@ -118,7 +118,11 @@ class SalesforceClient:
                                           headers={"Authorization": f"Basic {basic}"})
         except requests.RequestException:
             raise errors.UpstreamUnavailable("cannot reach Salesforce", service=SERVICE) from None
-        body = response.json() if response.headers.get("Content-Type", "").startswith("application/json") else {}
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        body = body if isinstance(body, dict) else {}
         if response.status_code != 200 or "access_token" not in body:
             reason = body.get("error", response.status_code)
             raise errors.UpstreamAuthError(f"Salesforce refused the connected app ({reason})", service=SERVICE,

@@ -1,13 +1,15 @@
 """Salesforce callout payloads (Flow HTTP Callout / Apex): unknown keys are ignored."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, fields, post_load, validate
 
 EVENTS = {"case_created": "Case", "case_changed": "Case", "contact_changed": "Contact", "lead_changed": "Lead"}
-RECORD_ID = validate.Regexp(r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$", error="a 15- or 18-character Salesforce id")
+RECORD_ID_RE = re.compile(r"[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?")
+RECORD_ID = validate.Regexp(RECORD_ID_RE, error="a 15- or 18-character Salesforce id")
 
 
 @dataclass(frozen=True)

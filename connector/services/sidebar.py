@@ -43,3 +43,31 @@ class Sidebar:
             return Contact()
         return Contact(email=person.email, phone=person.phone, crm_id=person.external_id,
                        external_id=person.external_id)
+
+
+SALESFORCE_PREFIXES = {"003": "Contact", "00Q": "Lead", "500": "Case"}
+
+
+class SalesforceCards:
+    """The card for a Salesforce record page: Contact/Lead by their own identities, Case by its contact."""
+
+    def __init__(self, *, lookup: ProfileLookup, salesforce: Any) -> None:
+        self.lookup = lookup
+        self.salesforce = salesforce
+
+    def card(self, record_id: str, *, refresh: bool = False) -> Card:
+        if self.salesforce is None:
+            raise errors.ConfigError("Salesforce is not configured (CONNECTOR_SALESFORCE_INSTANCE_URL…)")
+        obj = SALESFORCE_PREFIXES.get(record_id[:3])
+        if obj is None:
+            raise errors.PayloadError("only Contact, Lead and Case records have a profile card",
+                                      code="unsupported_record")
+        if obj == "Case":
+            case = self.salesforce.get("Case", record_id, ["Id", "ContactId"])
+            if not case.get("ContactId"):
+                return self.lookup.by_contact(Contact())
+            obj, record_id = "Contact", str(case["ContactId"])
+        fields = ["Id", "Email", "Phone"] + (["AEP_CRM_Id__c"] if obj == "Contact" else [])
+        person = self.salesforce.get(obj, record_id, fields)
+        return self.lookup.by_contact(Contact(email=person.get("Email"), phone=person.get("Phone"),
+                                              crm_id=person.get("AEP_CRM_Id__c")), refresh=refresh)

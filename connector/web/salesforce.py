@@ -10,7 +10,7 @@ from marshmallow import ValidationError
 
 from connector import errors
 from connector.runtime import Runtime
-from connector.schemas.salesforce import CalloutSchema
+from connector.schemas.salesforce import RECORD_ID_RE, CalloutSchema
 from connector.services.enrichment import record_key
 from connector.web.verify import check_callout
 
@@ -32,7 +32,9 @@ def _verify_callout() -> bytes:
     if not secret:
         raise errors.ConnectorError("no CONNECTOR_SALESFORCE_CALLOUT_SECRET is configured", code="not_configured")
     raw = request.get_data(cache=True)
-    check_callout(secret=secret, method=request.method, path=request.path, body=raw,
+    query = request.query_string.decode()
+    target = request.path + (f"?{query}" if query else "")
+    check_callout(secret=secret, method=request.method, path=target, body=raw,
                   timestamp=request.headers.get("X-Connector-Timestamp"),
                   signature=request.headers.get("X-Connector-Signature"), now=datetime.now(timezone.utc))
     return raw
@@ -60,3 +62,16 @@ def events():
     if status == "queued":
         rt.queue.enqueue(key)
     return jsonify(status=status), 200 if status == "duplicate" else 202
+
+
+@bp.get("/salesforce/profile")
+def profile():
+    """The card JSON for the Lightning component (Apex calls this through the Named Credential)."""
+    _verify_callout()
+    record = request.args.get("recordId", "")
+    if not RECORD_ID_RE.fullmatch(record):
+        raise errors.PayloadError("recordId must be a 15- or 18-character Salesforce id", code="invalid_id")
+    card = runtime().salesforce_cards.card(record)
+    response = jsonify(card.to_dict())
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -187,3 +187,30 @@ def test_whole_path_with_workers(sfclient, sfruntime, sf):
     assert post_event(sfclient, {"event": "case_created", "recordId": case["Id"]}).status_code == 202
     wait_for(lambda: sfruntime.store.job(f"salesforce:Case:{case['Id']}").status == "done")
     assert sf.world.records["Contact"][record_id("Contact", 7)]["AEP_Profile_Id__c"] == seed.customer(7).entity_id
+
+
+def get_profile(client, record, *, secret=CALLOUT_SECRET, signed_record=None):
+    stamp = str(int(time.time()))
+    path = f"/salesforce/profile?recordId={signed_record or record}"
+    signature = callout_signature(secret=secret, method="GET", path=path, timestamp=stamp, body=b"")
+    return client.get(f"/salesforce/profile?recordId={record}",
+                      headers={"X-Connector-Timestamp": stamp, "X-Connector-Signature": signature})
+
+
+@pytest.mark.parametrize("record", [CASE, CONTACT])
+def test_profile_for_the_record_page_is_the_card_json(sfclient, sf, record):
+    response = get_profile(sfclient, record)
+    assert response.status_code == 200
+    card = response.get_json()
+    assert card["status"] == "found" and card["profileId"] == seed.customer(1).entity_id
+    assert {s["key"] for s in card["sections"]} >= {"customer", "value", "audiences", "purchases"}
+
+
+def test_profile_signature_covers_the_record_id(sfclient):
+    response = get_profile(sfclient, CASE, signed_record=CONTACT)  # a captured signature, another record
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize("record, status", [("not-an-id", 400), ("0015g0000000001AAA", 400)])
+def test_profile_refuses_other_ids(sfclient, record, status):
+    assert get_profile(sfclient, record).status_code == status

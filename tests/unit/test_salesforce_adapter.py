@@ -1,0 +1,90 @@
+"""The Salesforce adapter's exact requests, over requests-mock."""
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from connector import errors
+from connector.adapters.salesforce import SalesforceClient
+from connector.config import Settings
+
+BASE = "https://acme.my.salesforce.com"
+DATA = f"{BASE}/services/data/v59.0"
+SETTINGS = Settings(salesforce_instance_url=BASE, salesforce_client_id="ck", salesforce_client_secret="cs")
+TOKEN = {"access_token": "00D!tok", "instance_url": BASE, "token_type": "Bearer",
+         "id": f"{BASE}/id/00D5g000004ACMEEA2/0055g00000INTEGAAA", "issued_at": "1", "signature": "x"}
+
+
+@pytest.fixture()
+def token(requests_mock):
+    return requests_mock.post(f"{BASE}/services/oauth2/token", json=TOKEN)
+
+
+def test_client_credentials_login_then_get_with_fields(requests_mock, token):
+    requests_mock.get(f"{DATA}/sobjects/Contact/003A", json={"attributes": {"type": "Contact"}, "Id": "003A",
+                                                             "Email": "a@b.co"},
+                      headers={"Sforce-Limit-Info": "api-usage=18/5000"})
+    client = SalesforceClient(SETTINGS)
+    assert client.get("Contact", "003A", ["Id", "Email"]) == {"Id": "003A", "Email": "a@b.co"}
+    login, get = requests_mock.request_history
+    assert login.headers["Authorization"] == "Basic " + base64.b64encode(b"ck:cs").decode()
+    assert login.text == "grant_type=client_credentials"
+    assert get.qs == {"fields": ["id,email"]} and get.headers["Authorization"] == "Bearer 00D!tok"
+    assert client.user_id == "0055g00000INTEGAAA"
+    assert (client.usage.used, client.usage.allocation) == (18, 5000) and client.usage.share == 18 / 5000
+
+
+def test_update_patches_only_the_given_fields_with_the_namespace(requests_mock, token):
+    requests_mock.patch(f"{DATA}/sobjects/Contact/003A", status_code=204)
+    client = SalesforceClient(SETTINGS.replace(salesforce_namespace="aep"))
+    client.update("Contact", "003A", {"AEP_Lifetime_Value__c": 12.5, "Email": "x@y.z"})
+    sent = requests_mock.request_history[-1]
+    assert sent.method == "PATCH" and sent.json() == {"aep__AEP_Lifetime_Value__c": 12.5, "Email": "x@y.z"}
+
+
+def test_collections_are_chunked_at_200_and_report_each_record(requests_mock, token):
+    def answer(request, context):
+        return [{"id": r["id"], "success": True, "errors": []} if r["id"] != "003bad" else
+                {"success": False, "errors": [{"statusCode": "MALFORMED_ID", "message": "bad id", "fields": []}]}
+                for r in request.json()["records"]]
+    requests_mock.patch(f"{DATA}/composite/sobjects", json=answer)
+    writes = [("Contact", f"003{i:012d}", {"AEP_Loyalty_Tier__c": "gold"}) for i in range(250)] + \
+        [("Contact", "003bad", {"AEP_Loyalty_Tier__c": "gold"})]
+    outcomes = SalesforceClient(SETTINGS).update_many(writes)
+    calls = [r for r in requests_mock.request_history if r.method == "PATCH"]
+    assert [len(c.json()["records"]) for c in calls] == [200, 51]
+    assert calls[0].json()["allOrNone"] is False
+    assert calls[0].json()["records"][0] == {"attributes": {"type": "Contact"}, "id": "003000000000000",
+                                            "AEP_Loyalty_Tier__c": "gold"}
+    assert outcomes[:250] == [None] * 250 and outcomes[250] == "MALFORMED_ID: bad id"
+
+
+def test_expired_session_logs_in_again_once(requests_mock):
+    tokens = requests_mock.post(f"{BASE}/services/oauth2/token",
+                                [{"json": TOKEN}, {"json": {**TOKEN, "access_token": "new"}}])
+    requests_mock.get(f"{DATA}/sobjects/Contact/003A", [
+        {"status_code": 401, "json": [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]},
+        {"json": {"attributes": {}, "Id": "003A"}}])
+    assert SalesforceClient(SETTINGS).get("Contact", "003A", ["Id"]) == {"Id": "003A"}
+    assert tokens.call_count == 2
+    assert requests_mock.request_history[-1].headers["Authorization"] == "Bearer new"
+
+
+@pytest.mark.parametrize("status, body, error, retry_after", [
+    (403, [{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}],
+     errors.UpstreamRateLimited, 900.0),
+    (403, [{"message": "ConcurrentPerOrgLongTxn Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}],
+     errors.UpstreamRateLimited, 5.0),
+    (400, [{"message": "unable to obtain exclusive access", "errorCode": "UNABLE_TO_LOCK_ROW"}],
+     errors.UpstreamConflict, None),
+    (400, [{"message": "Bad value", "errorCode": "FIELD_CUSTOM_VALIDATION_EXCEPTION", "fields": ["X__c"]}],
+     errors.UpstreamError, None),
+    (503, [{"message": "busy", "errorCode": "SERVER_UNAVAILABLE"}], errors.UpstreamUnavailable, None),
+])
+def test_errors_are_translated(requests_mock, token, status, body, error, retry_after):
+    requests_mock.patch(f"{DATA}/sobjects/Contact/003A", status_code=status, json=body)
+    with pytest.raises(error) as info:
+        SalesforceClient(SETTINGS).update("Contact", "003A", {"X__c": 1})
+    assert type(info.value) is error and info.value.retry_after == retry_after
+    assert body[0]["errorCode"] in info.value.message
