@@ -144,3 +144,12 @@ def sfruntime(sfsettings):
 @pytest.fixture()
 def sfclient(sfruntime):
     return create_app(runtime=sfruntime).test_client()
+
+
+@pytest.fixture()
+def connector_server_sf(sfruntime):
+    from connector.sandbox.server import ServerThread
+
+    server = ServerThread(create_app(runtime=sfruntime)).start()
+    yield server
+    server.stop()

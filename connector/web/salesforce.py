@@ -5,12 +5,13 @@ import json
 import logging
 from datetime import datetime, timezone
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
+from markupsafe import escape
 from marshmallow import ValidationError
 
 from connector import errors
 from connector.runtime import Runtime
-from connector.schemas.salesforce import RECORD_ID_RE, CalloutSchema
+from connector.schemas.salesforce import RECORD_ID_RE, CalloutSchema, parse_outbound
 from connector.services.enrichment import record_key
 from connector.web.verify import check_callout
 
@@ -62,6 +63,51 @@ def events():
     if status == "queued":
         rt.queue.enqueue(key)
     return jsonify(status=status), 200 if status == "duplicate" else 202
+
+
+ACK = ('<?xml version="1.0" encoding="UTF-8"?>\n<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/">'
+       '<soapenv:Body><notificationsResponse xmlns="http://soap.sforce.com/2005/09/outbound"><Ack>true</Ack>'
+       '</notificationsResponse></soapenv:Body></soapenv:Envelope>')
+FAULT = ('<?xml version="1.0" encoding="UTF-8"?>\n<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/">'
+         '<soapenv:Body><soapenv:Fault><faultcode>soapenv:{code}</faultcode><faultstring>{text}</faultstring>'
+         '</soapenv:Fault></soapenv:Body></soapenv:Envelope>')
+
+
+def _soap(status: int, body: str) -> Response:
+    return Response(body, status=status, mimetype="text/xml")
+
+
+def _fault(status: int, code: str, text: str) -> Response:
+    return _soap(status, FAULT.format(code=code, text=escape(text)))
+
+
+@bp.post("/salesforce/outbound")
+def outbound():
+    """Outbound Message (SOAP): acknowledged only after every notification is durably queued (§3)."""
+    rt = runtime()
+    expected = rt.settings.salesforce_org_id
+    if not expected:
+        return _fault(500, "Server", "no CONNECTOR_SALESFORCE_ORG_ID is configured")
+    try:
+        message = parse_outbound(request.get_data(cache=True))
+    except ValueError as exc:
+        return _fault(400, "Client", str(exc))
+    if message.organization_id[:15] != expected[:15]:  # 15- and 18-character ids name the same org
+        log.warning("salesforce.outbound.foreign_org")
+        return _fault(403, "Client", "messages from this organization are not accepted")
+    own = rt.salesforce.user_id if rt.salesforce is not None else None
+    try:
+        for note in message.notifications:
+            if own and note.last_modified_by == own:
+                continue  # the connector's own write fired this rule: no loop
+            key = record_key("salesforce", note.object_type, note.record_id)
+            if rt.store.accept(delivery_key=f"salesforce:om:{note.notification_id}", record_key=key,
+                               provider="salesforce", rerun=True) == "queued":
+                rt.queue.enqueue(key)
+    except Exception:  # no Ack: Salesforce keeps the message and sends it again; accepted ones dedupe
+        log.exception("salesforce.outbound.enqueue_failed")
+        return _fault(500, "Server", "the notifications could not be queued; send again")
+    return _soap(200, ACK)
 
 
 @bp.get("/salesforce/profile")

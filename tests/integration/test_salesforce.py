@@ -214,3 +214,70 @@ def test_profile_signature_covers_the_record_id(sfclient):
 @pytest.mark.parametrize("record, status", [("not-an-id", 400), ("0015g0000000001AAA", 400)])
 def test_profile_refuses_other_ids(sfclient, record, status):
     assert get_profile(sfclient, record).status_code == status
+
+
+def test_outbound_message_is_acked_after_every_notification_is_queued(sfruntime, sf, connector_server_sf):
+    from connector.sandbox.salesforce_outbound import envelope, send
+
+    contact = sf.world.records["Contact"][record_id("Contact", 3)]
+    body = envelope([("Contact", {"Id": contact["Id"], "Email": contact["Email"]}),
+                     ("Case", {"Id": CASE, "Subject": "x"})],
+                    notification_ids=["04l5g0000000001AAA", "04l5g0000000002AAA"])
+    delivery = send(connector_server_sf.url + "/salesforce/outbound", body)
+    assert delivery.acknowledged and delivery.attempts == [200]
+    keys = {j.record_key for j in sfruntime.store.list_jobs()}
+    assert keys == {f"salesforce:Contact:{contact['Id']}", f"salesforce:Case:{CASE}"}
+    again = send(connector_server_sf.url + "/salesforce/outbound", body)  # Salesforce delivers it twice
+    assert again.acknowledged and len(sfruntime.store.list_jobs()) == 2
+    assert sfruntime.enrichment.run(f"salesforce:Contact:{contact['Id']}") == "written"  # re-read, then written
+
+
+def test_outbound_from_another_org_is_refused_with_a_fault(sfclient, sfruntime):
+    from connector.sandbox.salesforce_outbound import envelope
+
+    response = sfclient.post("/salesforce/outbound", data=envelope([("Contact", {"Id": CONTACT})],
+                                                                   org_id="00D5g000004OTHERA2"))
+    assert response.status_code == 403 and b"<faultcode>soapenv:Client</faultcode>" in response.data
+    assert b"<Ack>" not in response.data and sfruntime.store.list_jobs() == []
+
+
+def test_fifteen_character_org_id_matches(sfclient, sfruntime):
+    from connector.sandbox.salesforce_outbound import envelope
+
+    response = sfclient.post("/salesforce/outbound", data=envelope([("Contact", {"Id": CONTACT})],
+                                                                   org_id="00D5g000004ACME"))
+    assert response.status_code == 200 and b"<Ack>true</Ack>" in response.data
+
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>&lol2;</soapenv:Body></soapenv:Envelope>"""
+EXTERNAL_ENTITY = b"""<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>&xxe;</soapenv:Body></soapenv:Envelope>"""
+
+
+@pytest.mark.parametrize("body", [BILLION_LAUGHS, EXTERNAL_ENTITY, b"<not-closed", b"",
+                                  b'<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"/>'],
+                         ids=["xml-bomb", "xxe", "malformed", "empty", "no-notifications"])
+def test_hostile_or_malformed_soap_is_refused(sfclient, sfruntime, body):
+    response = sfclient.post("/salesforce/outbound", data=body, headers={"Content-Type": "text/xml"})
+    assert response.status_code == 400 and b"soapenv:Fault" in response.data
+    assert b"root:" not in response.data and sfruntime.store.list_jobs() == []
+
+
+def test_outbound_sender_retries_until_acknowledged(sfsettings, sf):
+    from connector import create_app
+    from connector.runtime import build_runtime
+    from connector.sandbox.salesforce_outbound import envelope, send
+    from connector.sandbox.server import ServerThread
+
+    runtime = build_runtime(sfsettings.replace(salesforce_org_id=None))  # misconfigured at first: faults
+    server = ServerThread(create_app(runtime=runtime)).start()
+    try:
+        body = envelope([("Contact", {"Id": CONTACT})])
+        first = send(server.url + "/salesforce/outbound", body, tries=2, backoff_s=0.01)
+        assert not first.acknowledged and first.attempts == [500, 500]
+        runtime.settings = sfsettings  # the admin fixes the setting; Salesforce's next retry lands
+        assert send(server.url + "/salesforce/outbound", body, tries=2).acknowledged
+    finally:
+        server.stop()
+        runtime.close()

@@ -1,0 +1,59 @@
+"""An Outbound Message sender as Salesforce has one (reference §3): SOAP envelope, up to 100
+notifications, retried with growing delays until acknowledged (the real one waits up to 2 h between
+tries and gives up after 24 h; ``backoff_s`` scales that down for tests and the demo)."""
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field
+from xml.sax.saxutils import escape
+
+import requests
+
+from connector.sandbox.salesforce import ORG_ID
+
+ACK = "<Ack>true</Ack>"
+
+
+def envelope(records: list[tuple[str, dict]], *, org_id: str = ORG_ID, action_id: str = "04k5g000000AEPAAA",
+             notification_ids: list[str] | None = None) -> bytes:
+    """records: (object type, fields) pairs; each becomes a Notification with its sObject."""
+    ids = notification_ids or [f"04l5g{secrets.token_hex(6).upper()}A" for _ in records]
+    notes = []
+    for note_id, (obj, fields) in zip(ids, records, strict=True):
+        values = "".join(f"<sf:{k}>{escape(str(v))}</sf:{k}>" for k, v in fields.items() if v is not None)
+        notes.append(f'<Notification><Id>{note_id}</Id><sObject xsi:type="sf:{obj}" '
+                     f'xmlns:sf="urn:sobject.enterprise.soap.sforce.com">{values}</sObject></Notification>')
+    return ('<?xml version="1.0" encoding="UTF-8"?>'
+            '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
+            'xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+            '<soapenv:Body><notifications xmlns="http://soap.sforce.com/2005/09/outbound">'
+            f'<OrganizationId>{org_id}</OrganizationId><ActionId>{action_id}</ActionId>'
+            '<SessionId xsi:nil="true"/>'
+            f'<EnterpriseUrl>https://acme.my.salesforce.com/services/Soap/c/59.0/{org_id[:15]}</EnterpriseUrl>'
+            f'<PartnerUrl>https://acme.my.salesforce.com/services/Soap/u/59.0/{org_id[:15]}</PartnerUrl>'
+            + "".join(notes) + "</notifications></soapenv:Body></soapenv:Envelope>").encode()
+
+
+@dataclass
+class Delivery:
+    attempts: list = field(default_factory=list)  # status code or "error" of each try
+    acknowledged: bool = False
+
+
+def send(endpoint: str, body: bytes, *, session: requests.Session | None = None, tries: int = 6,
+         backoff_s: float = 0.05, timeout: float = 60.0) -> Delivery:
+    session = session or requests.Session()
+    delivery = Delivery()
+    for attempt in range(tries):
+        try:
+            response = session.post(endpoint, data=body, timeout=timeout,
+                                    headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""'})
+            delivery.attempts.append(response.status_code)
+            if response.status_code == 200 and ACK in response.text:
+                delivery.acknowledged = True
+                return delivery
+        except requests.RequestException:
+            delivery.attempts.append("error")
+        time.sleep(backoff_s * (2 ** attempt))
+    return delivery
