@@ -308,3 +308,22 @@ class SalesforceSandbox:
     def settings_overrides(self) -> dict:
         return {"salesforce_instance_url": self.url, "salesforce_client_id": CLIENT_ID,
                 "salesforce_client_secret": CLIENT_SECRET, "salesforce_org_id": ORG_ID, "ca_bundle": self.ca_bundle}
+
+
+def canvas_request(record: str, *, org_id: str = ORG_ID, secret: str = CLIENT_SECRET, urlsafe: bool = False) -> str:
+    """A Canvas signed request as Salesforce POSTs it for an app on a record page (reference §5.1)."""
+    import hashlib
+    import hmac
+    import json
+
+    document = {"algorithm": "HMACSHA256", "issuedAt": int(time.time()), "userId": AGENT_USER,
+                "client": {"instanceUrl": "https://acme.my.salesforce.com", "oauthToken": "00D!canvas",
+                           "targetOrigin": "https://acme.my.salesforce.com", "refreshToken": None},
+                "context": {"user": {"userId": AGENT_USER, "userName": "agent@acme.example"},
+                            "organization": {"organizationId": org_id, "name": "Acme"},
+                            "environment": {"displayLocation": "Aura", "parameters": {"recordId": record},
+                                            "record": {}}}}
+    encode = base64.urlsafe_b64encode if urlsafe else base64.b64encode
+    payload = encode(json.dumps(document).encode()).decode()
+    signature = encode(hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest()).decode()
+    return f"{signature}.{payload}"

@@ -1,6 +1,8 @@
 """Flask blueprints: verify, parse, delegate, respond."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask
 
 from connector.config import Settings, load_settings
@@ -14,7 +16,9 @@ MAX_BODY_BYTES = 1024 * 1024
 def build_app(*, settings: Settings | None = None, runtime: Runtime | None = None) -> Flask:
     if runtime is None:
         runtime = build_runtime(settings or load_settings())
-    app = Flask("connector")
+    here = Path(__file__).resolve().parent
+    app = Flask("connector", template_folder=str(here / "templates"), static_folder=str(here / "static"),
+                static_url_path="/static")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.sort_keys = False  # type: ignore[attr-defined]  # DefaultJSONProvider has it
     app.extensions["connector"] = runtime

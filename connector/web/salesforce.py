@@ -5,7 +5,7 @@ import json
 import logging
 from datetime import datetime, timezone
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from markupsafe import escape
 from marshmallow import ValidationError
 
@@ -13,7 +13,7 @@ from connector import errors
 from connector.runtime import Runtime
 from connector.schemas.salesforce import RECORD_ID_RE, CalloutSchema, parse_outbound
 from connector.services.enrichment import record_key
-from connector.web.verify import check_callout
+from connector.web.verify import check_callout, check_canvas
 
 log = logging.getLogger(__name__)
 bp = Blueprint("salesforce", __name__)
@@ -108,6 +108,34 @@ def outbound():
         log.exception("salesforce.outbound.enqueue_failed")
         return _fault(500, "Server", "the notifications could not be queued; send again")
     return _soap(200, ACK)
+
+
+@bp.post("/salesforce/canvas")
+def canvas():
+    """Canvas app (for orgs that prefer it to the LWC): verify the signed request, render the card."""
+    rt = runtime()
+    secret = rt.settings.salesforce_client_secret
+    if not secret:
+        raise errors.ConnectorError("no CONNECTOR_SALESFORCE_CLIENT_SECRET (the canvas app's consumer secret)",
+                                    code="not_configured")
+    document = check_canvas(request.form.get("signed_request", ""), consumer_secret=secret)
+    context = document.get("context") or {}
+    org = str((context.get("organization") or {}).get("organizationId") or "")
+    expected = rt.settings.salesforce_org_id or ""
+    if not expected or org[:15] != expected[:15]:
+        raise errors.AuthError("the signed request comes from another Salesforce org")
+    environment = context.get("environment") or {}
+    record = str((environment.get("parameters") or {}).get("recordId") or (environment.get("record") or {}).get("Id")
+                 or "")
+    if not RECORD_ID_RE.fullmatch(record):
+        raise errors.PayloadError("the canvas app is not on a record page (no recordId)", code="invalid_id")
+    card = rt.salesforce_cards.card(record)
+    page = render_template("salesforce/canvas.html", card=card.to_dict())
+    response = Response(page, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = ("default-src 'self'; style-src 'self'; script-src 'none'; "
+                                                   "frame-ancestors https://*.force.com https://*.salesforce.com")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/salesforce/profile")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import re
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
@@ -93,3 +94,28 @@ def check_callout(*, secret: str, method: str, path: str, timestamp: str | None,
         raise SignatureError("callout signature does not match")
     if abs(now.timestamp() - sent) > REPLAY_WINDOW_S:
         raise SignatureError("callout timestamp is outside the replay window")
+
+
+def check_canvas(signed_request: str, *, consumer_secret: str) -> dict:
+    """Verify a Canvas signed request: base64(HMAC-SHA256(secret, base64 payload)) "." base64 payload.
+
+    Salesforce signs with the standard base64 alphabet; the URL-safe one is accepted too (§5.1).
+    """
+    signature, dot, payload = (signed_request or "").partition(".")
+    if not dot or not signature or not payload:
+        raise SignatureError("not a Canvas signed request")
+    expected = hmac.new(consumer_secret.encode("utf-8"), payload.encode("ascii", "replace"), hashlib.sha256).digest()
+    try:
+        given = base64.b64decode(_standard(signature), validate=True)
+        document = json.loads(base64.b64decode(_standard(payload), validate=True))
+    except (ValueError, TypeError):
+        raise SignatureError("unreadable Canvas signed request") from None
+    if not hmac.compare_digest(given, expected):
+        raise SignatureError("Canvas signature does not match")
+    if not isinstance(document, dict) or document.get("algorithm", "HMACSHA256") != "HMACSHA256":
+        raise SignatureError("unsupported Canvas signing algorithm")
+    return document
+
+
+def _standard(text: str) -> str:
+    return text.replace("-", "+").replace("_", "/") + "=" * (-len(text) % 4)

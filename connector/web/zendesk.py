@@ -19,8 +19,7 @@ from connector.web.api import require_api_key
 from connector.web.verify import check_zaf_token, check_zendesk_webhook, installation_id
 
 log = logging.getLogger(__name__)
-bp = Blueprint("zendesk", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/zendesk/static")
+bp = Blueprint("zendesk", __name__)
 
 SESSION_MAX_AGE_S = 900
 WEBHOOK_MAX_BYTES = 64 * 1024
@@ -115,7 +114,7 @@ def sidebar_card():
                              requester=body.get("requester") if isinstance(body.get("requester"), dict) else None)
     card = runtime().sidebar.card(context, refresh=bool(body.get("refresh")))
     can_write = session["loc"] == "ticket_sidebar" and context.ticket_id is not None and card.writable
-    return _secure_page(Response(render_template("zendesk/card.html", card=card.to_dict(), can_write=can_write,
+    return _secure_page(Response(render_template("card.html", card=card.to_dict(), can_write=can_write, actions=True,
                                                  ticket_id=context.ticket_id)))
 
 

@@ -281,3 +281,29 @@ def test_outbound_sender_retries_until_acknowledged(sfsettings, sf):
     finally:
         server.stop()
         runtime.close()
+
+
+@pytest.mark.parametrize("urlsafe", [False, True], ids=["standard-base64", "url-safe-base64"])
+def test_canvas_signed_request_renders_the_card(sfclient, urlsafe):
+    from connector.sandbox.salesforce import canvas_request
+
+    response = sfclient.post("/salesforce/canvas", data={"signed_request": canvas_request(CASE, urlsafe=urlsafe)})
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    html = response.get_data(as_text=True)
+    customer = seed.customer(1)
+    assert f"<h1>{customer.first} {customer.last}</h1>" in html and "Write to ticket" not in html
+    assert "frame-ancestors" in response.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("make, status", [
+    (lambda cr: cr(CASE, secret="wrong"), 401),
+    (lambda cr: cr(CASE, org_id="00D5g000004OTHERA2"), 401),
+    (lambda cr: cr(CASE).replace(".", "X", 1), 401),
+    (lambda cr: "garbage", 401),
+    (lambda cr: cr("nope"), 400),
+], ids=["wrong-secret", "other-org", "broken", "garbage", "no-record"])
+def test_bad_canvas_requests_are_refused(sfclient, make, status):
+    from connector.sandbox.salesforce import canvas_request
+
+    response = sfclient.post("/salesforce/canvas", data={"signed_request": make(canvas_request)})
+    assert response.status_code == status

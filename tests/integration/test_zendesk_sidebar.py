@@ -27,7 +27,7 @@ def test_signed_load_serves_the_page_with_a_session(zclient, zd):
     response = open_sidebar(zclient, zd.sidebar_token())
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert 'data-location="ticket_sidebar"' in html and "/zendesk/static/sidebar.js" in html
+    assert 'data-location="ticket_sidebar"' in html and "/static/sidebar.js" in html
     assert "frame-ancestors" in response.headers["Content-Security-Policy"]
     assert response.headers["Cache-Control"] == "no-store"
     assert zd.world.public_pem.split("\n")[1] not in html  # no key material in the page
