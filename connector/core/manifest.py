@@ -10,7 +10,7 @@ FORMATS = (
     "boolean", "consent", "list",
 )
 WRITE_POLICIES = ("overwrite", "fill_blank", "never_overwrite_human_edit")
-RESERVED_VALUES = ("audiences", "profile_id")  # write-back values that are not card fields
+RESERVED_VALUES = ("audiences", "profile_id", "enriched_at")  # write-back values that are not card fields
 
 
 @dataclass(frozen=True)

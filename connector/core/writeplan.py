@@ -45,18 +45,22 @@ class Plan:
 
 
 def plan(*, card: Card, spec: Writeback, state: RecordState, last_written: Mapping[str, str | None],
-         note_needed: bool) -> Plan:
+         note_needed: bool, now: str | None = None) -> Plan:
     """The diff to write; nothing when there is no profile or the match is below the write threshold."""
     if card.status != "found":
         return Plan(reason="no_profile" if card.status == "not_found" else card.status)
     if not card.writable:
         return Plan(reason="low_confidence")
     result = Plan()
+    stamps = [r for r in spec.rules if r.value == "enriched_at"]
     for rule in spec.rules:
         value = resolve(card, rule.value)
-        if value is None:
+        if value is None or rule in stamps:
             continue
         _apply(rule, value, state, last_written, result)
+    if now and (result.fields or result.user_fields):  # a time stamp alone is no reason to write
+        for rule in stamps:
+            _apply(rule, now, state, last_written, result)
     if spec.note and note_needed:
         result.note = note_text(card)
         result.audit.append((NOTE_TARGET, None, "once"))
@@ -70,8 +74,8 @@ def plan(*, card: Card, spec: Writeback, state: RecordState, last_written: Mappi
 def resolve(card: Card, reference: str) -> Any:
     """``key`` → the field's value; ``key.badge`` → its badge level; ``key.display`` → its text.
 
-    Two names are not card fields: ``audiences`` (current audience names, "; "-joined) and
-    ``profile_id`` (the merged AEP profile id).
+    Three names are not card fields: ``audiences`` (current audience names, "; "-joined),
+    ``profile_id`` (the merged AEP profile id) and ``enriched_at`` (the write time, given to ``plan``).
     """
     if reference == "profile_id":
         return card.profile_id

@@ -15,7 +15,7 @@ from connector.core.manifest import Manifest, Writeback
 from connector.core.models import Card, Contact
 from connector.core.writeplan import Plan, RecordState, plan
 from connector.services.lookup import ProfileLookup
-from connector.store.db import AuditEntry, JobRow, Store
+from connector.store.db import AuditEntry, JobRow, Store, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -157,8 +157,8 @@ class Enrichment:
             key = record_key("salesforce", target_obj, target_id)
             rules = Writeback(rules=tuple(r for r in spec.rules if r.target.split(".", 1)[0] == target_obj))
             changes = plan(card=card, spec=rules, state=RecordState(fields=current),
-                           last_written=self.store.last_written(key),
-                           note_needed=False)
+                           last_written=self.store.last_written(key), note_needed=False,
+                           now=utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"))
             if changes.fields:
                 plans.append((target_obj, target_id, changes))
         if not plans:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -56,9 +56,11 @@ def test_case_created_enriches_contact_and_case_in_one_collections_call(sfclient
     assert contact_write["attributes"] == {"type": "Contact"} and contact_write["id"] == CONTACT
     assert contact_write["AEP_Lifetime_Value__c"] == profile["_acme"]["lifetimeValue"]
     assert contact_write["AEP_Profile_Id__c"] == seed.customer(1).entity_id
+    stamp = case_write.pop("AEP_Last_Enriched__c")
     assert case_write == {"attributes": {"type": "Case"}, "id": CASE, "AEP_Churn_Risk__c": level,
                           "AEP_Lifetime_Value__c": profile["_acme"]["lifetimeValue"],
                           "AEP_Loyalty_Tier__c": profile["loyalty"]["tier"]}
+    assert abs(datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp() - time.time()) < 60
     stored = sf.world.records["Case"][CASE]
     assert stored["AEP_Churn_Risk__c"] == level and stored["LastModifiedById"] == INTEGRATION_USER
     audit = sfruntime.store.audit_rows(f"salesforce:Contact:{CONTACT}")

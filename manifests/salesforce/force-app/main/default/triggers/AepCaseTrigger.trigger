@@ -1,0 +1,3 @@
+trigger AepCaseTrigger on Case(after insert) {
+  System.enqueueJob(new AepCaseEvents(new List<Id>(Trigger.newMap.keySet())));
+}
