@@ -197,6 +197,24 @@ def zendesk_package(out: str) -> None:
     click.echo(str(package_zendesk_app(Path(out))))
 
 
+@main.group()
+def salesforce() -> None:
+    """Salesforce: bulk enrichment of existing records."""
+
+
+@salesforce.command("backfill")
+@click.option("--object", "obj", type=click.Choice(["Contact", "Lead"]), required=True)
+@click.option("--limit", default=1000, show_default=True, type=click.IntRange(1, 50_000))
+def salesforce_backfill(obj: str, limit: int) -> None:
+    """Enrich existing Contacts or Leads: one query and one sObject Collections call per 200 records."""
+    def action() -> int:
+        counts = _runtime().enrichment.backfill_salesforce(obj, limit=limit)
+        click.echo(f"{counts['records']} {obj} record(s) read, {counts['written']} written, {counts['failed']} refused")
+        return 0 if not counts["failed"] else EXIT_FAILURE
+
+    _guarded(action)
+
+
 @main.command()
 @click.option("--port", default=8080, show_default=True, type=int, help="Port of the connector.")
 def demo(port: int) -> None:

@@ -17,7 +17,7 @@ from functools import partial
 from typing import Any
 
 import requests
-from simple_salesforce import Salesforce
+from simple_salesforce import Salesforce, format_soql
 from simple_salesforce.exceptions import (
     SalesforceError,
     SalesforceExpiredSession,
@@ -70,6 +70,24 @@ class SalesforceClient:
         api_fields = ",".join(self.api_name(f) for f in fields)
         record = self._call(lambda sf: getattr(sf, obj).get(record_id, params={"fields": api_fields}))
         return {self.local_name(k): v for k, v in record.items() if k != "attributes"}
+
+    def query(self, obj: str, fields: list[str], *, ids: list[str] | None = None,
+              limit: int | None = None) -> list[dict]:
+        """Records of one object (all pages), optionally by id (≤200 ids a query), as local field names."""
+        select = ", ".join(self.api_name(f) for f in fields)
+        chunks: list[list[str] | None] = [ids[i:i + COLLECTION_MAX] for i in range(0, len(ids), COLLECTION_MAX)] \
+            if ids else [None]
+        records: list[dict] = []
+        for chunk in chunks:
+            soql = f"SELECT {select} FROM {obj}"  # noqa: S608 - names from our manifest; ids via format_soql
+            if chunk is not None:
+                soql = format_soql(soql + " WHERE Id IN {}", chunk)
+            if limit:
+                soql += f" LIMIT {int(limit)}"
+            result = self._call(partial(_query_all, soql=soql))
+            records.extend({self.local_name(k): v for k, v in r.items() if k != "attributes"}
+                           for r in result.get("records") or [])
+        return records
 
     def update(self, obj: str, record_id: str, changes: dict[str, Any]) -> None:
         """PATCH only the given fields (204)."""
@@ -152,6 +170,10 @@ class SalesforceClient:
         match = _LIMIT_INFO.search(response.headers.get("Sforce-Limit-Info", ""))
         if match:
             self.usage = Usage(int(match[1]), int(match[2]))
+
+
+def _query_all(sf: Salesforce, *, soql: str) -> Any:
+    return sf.query_all(soql)
 
 
 def _collections(sf: Salesforce, *, body: dict) -> Any:

@@ -41,6 +41,7 @@ PREFIX = {"Contact": "003", "Lead": "00Q", "Case": "500"}
 _SOQL = re.compile(r"^SELECT\s+(?P<fields>.+?)\s+FROM\s+(?P<obj>\w+)(?:\s+WHERE\s+(?P<where>.+?))?"
                    r"(?:\s+LIMIT\s+(?P<limit>\d+))?\s*$", re.IGNORECASE | re.DOTALL)
 _CONDITION = re.compile(r"^\s*(\w+)\s*=\s*'((?:[^'\\]|\\.)*)'\s*$")
+_IN = re.compile(r"^\s*(\w+)\s+IN\s*\((.*)\)\s*$", re.IGNORECASE | re.DOTALL)
 
 
 def record_id(obj: str, index: int) -> str:
@@ -218,12 +219,15 @@ def create_app(world: SalesforceWorld) -> Flask:  # noqa: C901 - one route table
         obj, wanted = match["obj"], [f.strip() for f in match["fields"].split(",")]
         conditions = []
         for part in re.split(r"\s+AND\s+", match["where"] or "", flags=re.IGNORECASE) if match["where"] else []:
-            condition = _CONDITION.match(part)
-            if not condition:
+            condition, within = _CONDITION.match(part), _IN.match(part)
+            if condition:
+                conditions.append((condition[1], {condition[2].replace("\\'", "'")}))
+            elif within:
+                conditions.append((within[1], set(re.findall(r"'((?:[^'\\]|\\.)*)'", within[2]))))
+            else:
                 return _errors(400, "MALFORMED_QUERY", "unsupported condition")
-            conditions.append((condition[1], condition[2].replace("\\'", "'")))
         with world.lock:
-            rows = [r for r in world.records[obj].values() if all(str(r.get(k)) == v for k, v in conditions)]
+            rows = [r for r in world.records[obj].values() if all(str(r.get(k)) in v for k, v in conditions)]
         rows = rows[: int(match["limit"])] if match["limit"] else rows
         return jsonify(_page(world, obj, [_with_attributes(obj, r, wanted, version) for r in rows], version, 0))
 

@@ -28,6 +28,8 @@ class SalesforcePort(Protocol):
     usage: Any
 
     def get(self, obj: str, record_id: str, fields: list[str]) -> dict: ...
+    def query(self, obj: str, fields: list[str], *, ids: list[str] | None = None,
+              limit: int | None = None) -> list[dict]: ...
     def update(self, obj: str, record_id: str, changes: dict[str, Any]) -> None: ...
     def update_many(self, writes: list[tuple[str, str, dict[str, Any]]]) -> list[str | None]: ...
 
@@ -152,44 +154,78 @@ class Enrichment:
         records.insert(0, (person_obj, person_id, person))
         card = self.lookup.by_contact(Contact(email=person.get("Email"), phone=person.get("Phone"),
                                               crm_id=person.get("AEP_CRM_Id__c")))
-        plans = []
-        for target_obj, target_id, current in records:
-            key = record_key("salesforce", target_obj, target_id)
-            rules = Writeback(rules=tuple(r for r in spec.rules if r.target.split(".", 1)[0] == target_obj))
-            changes = plan(card=card, spec=rules, state=RecordState(fields=current),
-                           last_written=self.store.last_written(key), note_needed=False,
-                           now=utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"))
-            if changes.fields:
-                plans.append((target_obj, target_id, changes))
+        plans = [p for p in (self._plan_salesforce(card, spec, o, i, current) for o, i, current in records) if p]
         if not plans:
             if card.status != "found":
                 return "no_profile" if card.status == "not_found" else card.status
             return "unchanged" if card.writable else "low_confidence"
-        if len(plans) == 1:
-            target_obj, target_id, changes = plans[0]
+        self._write_salesforce([(card, *p) for p in plans])
+        return "written"
+
+    def backfill_salesforce(self, obj: str, *, limit: int) -> dict[str, int]:
+        """Enrich existing records in bulk: one query per 200 records, one sObject Collections PATCH per 200."""
+        sf, spec = self.salesforce, self.manifest.writeback.get("salesforce")
+        if sf is None or spec is None:
+            raise errors.ConfigError("Salesforce is not configured (CONNECTOR_SALESFORCE_INSTANCE_URL…)")
+        self._check_salesforce_budget()
+        identity_fields = ["Email", "Phone"] + (["AEP_CRM_Id__c"] if obj == "Contact" else [])
+        records = sf.query(obj, ["Id", *identity_fields, *_fields_of(spec, obj)], limit=limit)
+        counts = {"records": len(records), "written": 0, "failed": 0}
+        writes = []
+        for record in records:
+            card = self.lookup.by_contact(Contact(email=record.get("Email"), phone=record.get("Phone"),
+                                                  crm_id=record.get("AEP_CRM_Id__c")))
+            planned = self._plan_salesforce(card, spec, obj, str(record["Id"]), record)
+            if planned:
+                writes.append((card, *planned))
+        try:
+            self._write_salesforce(writes)
+        except errors.UpstreamError as exc:
+            if exc.retryable:
+                raise
+            counts["failed"] = exc.message.count(" | ") + 1
+        counts["written"] = len(writes) - counts["failed"]
+        return counts
+
+    def _plan_salesforce(self, card: Card, spec: Writeback, obj: str, record_id: str,
+                         current: dict) -> tuple[str, str, Plan] | None:
+        key = record_key("salesforce", obj, record_id)
+        rules = Writeback(rules=tuple(r for r in spec.rules if r.target.split(".", 1)[0] == obj))
+        changes = plan(card=card, spec=rules, state=RecordState(fields=current),
+                       last_written=self.store.last_written(key), note_needed=False,
+                       now=utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"))
+        return (obj, record_id, changes) if changes.fields else None
+
+    def _write_salesforce(self, writes: list[tuple[Card, str, str, Plan]]) -> None:
+        """One PATCH for one record, sObject Collections for more; refusals go to the ledger, then raise."""
+        sf = self.salesforce
+        assert sf is not None
+        if not writes:
+            return
+        if len(writes) == 1:
+            _, obj, record_id, changes = writes[0]
             try:
-                sf.update(target_obj, target_id, changes.fields)
+                sf.update(obj, record_id, changes.fields)
             except errors.UpstreamError as exc:
-                failures: list[str | None] = [exc.message]
                 if exc.retryable:
                     raise
+                failures: list[str | None] = [exc.message]
             else:
                 failures = [None]
         else:
-            failures = sf.update_many([(o, i, c.fields) for o, i, c in plans])
+            failures = sf.update_many([(o, i, c.fields) for _, o, i, c in writes])
         problems = []
-        for (target_obj, target_id, changes), failure in zip(plans, failures, strict=True):
-            key = record_key("salesforce", target_obj, target_id)
+        for (card, obj, record_id, changes), failure in zip(writes, failures, strict=True):
+            key = record_key("salesforce", obj, record_id)
             if failure:  # validation rules, field-level security…: recorded, then dead-lettered
-                problems.append(f"{target_obj} {target_id}: {failure}")
-                self.store.record_writes(key, [AuditEntry(f"{target_obj}.*", failure[:500], "refused")],
+                problems.append(f"{obj} {record_id}: {failure}")
+                self.store.record_writes(key, [AuditEntry(f"{obj}.*", failure[:500], "refused")],
                                          profile_id=card.profile_id, profile_last_modified=card.last_modified_at,
                                          namespace=card.matched.namespace if card.matched else None)
             else:
-                self._audit(key, changes, card, scopes=(f"{target_obj}.",))
+                self._audit(key, changes, card, scopes=(f"{obj}.",))
         if problems:
             raise errors.UpstreamError("Salesforce refused the update: " + " | ".join(problems), service="Salesforce")
-        return "written"
 
     def _check_salesforce_budget(self) -> None:
         usage = getattr(self.salesforce, "usage", None)

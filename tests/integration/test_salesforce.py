@@ -309,3 +309,22 @@ def test_bad_canvas_requests_are_refused(sfclient, make, status):
 
     response = sfclient.post("/salesforce/canvas", data={"signed_request": make(canvas_request)})
     assert response.status_code == status
+
+
+def test_backfill_reads_in_one_query_and_writes_in_collections(sfsettings, sf):
+    from click.testing import CliRunner
+
+    from connector.cli import main
+
+    s = sfsettings
+    env = {"CONNECTOR_AEP_IMS_URL": s.aep_ims_url, "CONNECTOR_AEP_PLATFORM_URL": s.aep_platform_url,
+           "CONNECTOR_AEP_CLIENT_ID": s.aep_client_id, "CONNECTOR_AEP_CLIENT_SECRET": s.aep_client_secret,
+           "CONNECTOR_AEP_ORG_ID": s.aep_org_id, "CONNECTOR_SALESFORCE_INSTANCE_URL": s.salesforce_instance_url,
+           "CONNECTOR_SALESFORCE_CLIENT_ID": s.salesforce_client_id,
+           "CONNECTOR_SALESFORCE_CLIENT_SECRET": s.salesforce_client_secret, "CONNECTOR_CA_BUNDLE": s.ca_bundle,
+           "CONNECTOR_DATABASE_URL": s.database_url, "CONNECTOR_QUEUE_URL": s.queue_url}
+    result = CliRunner().invoke(main, ["salesforce", "backfill", "--object", "Contact", "--limit", "150"], env=env)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "150 Contact record(s) read, 150 written, 0 refused"
+    assert [m for m, _, _ in sf.world.calls("/services/data/")] == ["GET", "PATCH"]  # one query, one collection
+    assert sf.world.records["Contact"][record_id("Contact", 42)]["AEP_Profile_Id__c"] == seed.customer(42).entity_id
