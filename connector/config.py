@@ -50,6 +50,10 @@ class Settings:
     salesforce_client_secret: str | None = field(default=None, repr=False)
     salesforce_org_id: str | None = None
     salesforce_callout_secret: str | None = field(default=None, repr=False)
+    salesforce_username: str | None = None
+    salesforce_password: str | None = field(default=None, repr=False)  # with the security token appended
+    salesforce_private_key: str | None = field(default=None, repr=False)  # PEM text or file, for JWT bearer
+    salesforce_login_url: str = "https://login.salesforce.com"
     salesforce_namespace: str = ""
     salesforce_api_share: float = 0.8
     ca_bundle: str | None = None
@@ -157,7 +161,7 @@ def _convert(kind: str, text: str) -> Any:
 
 def _validate(s: Settings) -> list[str]:
     problems = []
-    for name in ("aep_ims_url", "aep_platform_url", "zendesk_url", "salesforce_instance_url"):
+    for name in ("aep_ims_url", "aep_platform_url", "zendesk_url", "salesforce_instance_url", "salesforce_login_url"):
         url = getattr(s, name)
         if url and (problem := _url_problem(url)):
             problems.append(f"{env_name(name)}: {problem}")

@@ -113,6 +113,16 @@ def _salesforce_tour(runtime, base: str, salesforce_sandbox, echo: Callable[[str
          f"{f' ({job.outcome})' if job and job.outcome else ''}")
     echo("  case: " + ", ".join(f"{k}={stored[k]}" for k in sorted(stored) if k.startswith("AEP_")))
     echo("  contact: " + ", ".join(f"{k}={contact[k]}" for k in sorted(contact) if k.startswith("AEP_") and contact[k]))
+    path = f"/salesforce/profile?recordId={case['Id']}"
+    stamp = str(int(time.time()))
+    signature = callout_signature(secret=runtime.settings.salesforce_callout_secret, method="GET", path=path,
+                                  timestamp=stamp, body=b"")
+    card = requests.get(base + path, timeout=10,
+                        headers={"X-Connector-Timestamp": stamp, "X-Connector-Signature": signature}).json()
+    summary = {"status": card["status"], "profileId": card["profileId"], "match": card["match"]["matched"],
+               "value": next(s["items"] for s in card["sections"] if s["key"] == "value")}
+    echo("  the card JSON the Lightning component renders (GET /salesforce/profile, abridged):")
+    echo("    " + json.dumps(summary, indent=2).replace("\n", "\n    "))
 
 
 def _wait_for_job(runtime, key: str, timeout: float = 15.0):

@@ -11,11 +11,13 @@ import base64
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+import jwt
 import requests
 from simple_salesforce import Salesforce, format_soql
 from simple_salesforce.exceptions import (
@@ -53,7 +55,9 @@ class Usage:
 
 class SalesforceClient:
     def __init__(self, settings: Settings, *, timeout: float = 10.0) -> None:
-        settings.require("salesforce_instance_url", "salesforce_client_id", "salesforce_client_secret")
+        settings.require("salesforce_instance_url", "salesforce_client_id")
+        if not (settings.salesforce_client_secret or settings.salesforce_private_key):
+            settings.require("salesforce_client_secret")
         self._settings = settings
         self._base = str(settings.salesforce_instance_url).rstrip("/")
         self._namespace = settings.salesforce_namespace
@@ -128,12 +132,30 @@ class SalesforceClient:
                 self._sf = self._login()
             return self._sf
 
-    def _login(self) -> Salesforce:
+    def _grant(self) -> tuple[dict, dict]:
+        """The OAuth request of the configured mode (reference §1.3): JWT bearer, username-password,
+        else client credentials (the default; it needs the org's My Domain URL and a "Run As" user)."""
         s = self._settings
+        if s.salesforce_username and s.salesforce_private_key:
+            key = s.salesforce_private_key
+            if not key.lstrip().startswith("-----BEGIN"):
+                with open(key, encoding="utf-8") as fh:
+                    key = fh.read()
+            assertion = jwt.encode({"iss": s.salesforce_client_id, "sub": s.salesforce_username,
+                                    "aud": s.salesforce_login_url.rstrip("/"), "exp": int(time.time()) + 180},
+                                   key, algorithm="RS256")
+            return {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion}, {}
+        if s.salesforce_username and s.salesforce_password:
+            return {"grant_type": "password", "client_id": s.salesforce_client_id,
+                    "client_secret": s.salesforce_client_secret, "username": s.salesforce_username,
+                    "password": s.salesforce_password}, {}
         basic = base64.b64encode(f"{s.salesforce_client_id}:{s.salesforce_client_secret}".encode()).decode()
+        return {"grant_type": "client_credentials"}, {"Authorization": f"Basic {basic}"}
+
+    def _login(self) -> Salesforce:
+        form, headers = self._grant()
         try:
-            response = self._session.post(self._base + TOKEN_PATH, data={"grant_type": "client_credentials"},
-                                          headers={"Authorization": f"Basic {basic}"})
+            response = self._session.post(self._base + TOKEN_PATH, data=form, headers=headers)
         except requests.RequestException:
             raise errors.UpstreamUnavailable("cannot reach Salesforce", service=SERVICE) from None
         try:

@@ -24,6 +24,8 @@ from connector.sandbox.tls import self_signed
 ORG_ID = "00D5g000004ACMEEA2"
 CLIENT_ID = "sandbox-consumer-key"
 CLIENT_SECRET = "sandbox-consumer-secret"
+USERNAME = "integration@acme.example"
+PASSWORD = "sandbox-password" + "SECURITYTOKEN"
 INTEGRATION_USER = "0055g00000INTEGAAA"
 AGENT_USER = "0055g00000AGENTAAA"
 CONTACTS = 200
@@ -166,8 +168,13 @@ def create_app(world: SalesforceWorld) -> Flask:  # noqa: C901 - one route table
             client_id, _, secret = base64.b64decode(basic[6:]).decode().partition(":")
         if grant not in ("client_credentials", "password", "urn:ietf:params:oauth:grant-type:jwt-bearer"):
             return jsonify(error="unsupported_grant_type", error_description="grant type not supported"), 400
-        if grant != "urn:ietf:params:oauth:grant-type:jwt-bearer" and (client_id, secret) != (CLIENT_ID, CLIENT_SECRET):
+        if grant == "urn:ietf:params:oauth:grant-type:jwt-bearer":
+            if not _jwt_ok(form.get("assertion", "")):
+                return jsonify(error="invalid_grant", error_description="invalid assertion"), 400
+        elif (client_id, secret) != (CLIENT_ID, CLIENT_SECRET):
             return jsonify(error="invalid_client", error_description="invalid client credentials"), 400
+        elif grant == "password" and (form.get("username"), form.get("password")) != (USERNAME, PASSWORD):
+            return jsonify(error="invalid_grant", error_description="authentication failure"), 400
         issued = str(int(time.time() * 1000))
         base = request.host_url.rstrip("/")
         return jsonify(access_token=world.issue_token(), instance_url=base, token_type="Bearer",
@@ -267,6 +274,20 @@ def create_app(world: SalesforceWorld) -> Flask:  # noqa: C901 - one route table
         return jsonify(DailyApiRequests={"Max": world.daily_max, "Remaining": max(0, world.daily_max - world.used)})
 
     return app
+
+
+def _jwt_ok(assertion: str) -> bool:
+    """The claims Salesforce checks (iss = consumer key, sub = a pre-authorised user, aud, exp, RS256);
+    the emulator has no certificate to check the signature against."""
+    import jwt
+
+    try:
+        header = jwt.get_unverified_header(assertion)
+        claims = jwt.decode(assertion, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return False
+    return (header.get("alg") == "RS256" and claims.get("iss") == CLIENT_ID and claims.get("sub") == USERNAME
+            and str(claims.get("aud", "")).startswith("https://") and float(claims.get("exp", 0)) > time.time())
 
 
 def _apply(obj: str, record: dict, changes: dict, user: str) -> tuple[str, str] | None:

@@ -142,6 +142,8 @@ def test_demo_serves_the_lookup_api():
         assert "Profile found" in text
         assert re.search(r"ticket \d+ enrichment: done \(written\)", text)  # the live Zendesk enrichment
         assert "internal note:" in text and "aep_enriched" in text
+        assert re.search(r"case 500\w+ enrichment: done \(written\)", text)  # the live Salesforce enrichment
+        assert '"status": "found"' in text  # the card JSON the Lightning component renders
         body = None
         while time.time() < deadline:
             try:

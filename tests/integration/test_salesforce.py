@@ -328,3 +328,25 @@ def test_backfill_reads_in_one_query_and_writes_in_collections(sfsettings, sf):
     assert result.stdout.strip() == "150 Contact record(s) read, 150 written, 0 refused"
     assert [m for m, _, _ in sf.world.calls("/services/data/")] == ["GET", "PATCH"]  # one query, one collection
     assert sf.world.records["Contact"][record_id("Contact", 42)]["AEP_Profile_Id__c"] == seed.customer(42).entity_id
+
+
+@pytest.mark.parametrize("mode", ["password", "wrong-password"])
+def test_username_password_login_against_the_emulator(sfsettings, sf, mode):
+    from connector.adapters.salesforce import SalesforceClient
+    from connector.errors import UpstreamAuthError
+    from connector.sandbox.salesforce import PASSWORD, USERNAME
+
+    client = SalesforceClient(sfsettings.replace(salesforce_username=USERNAME,
+                                                 salesforce_password=PASSWORD if mode == "password" else "nope"))
+    if mode == "password":
+        assert client.get("Contact", CONTACT, ["Id"])["Id"] == CONTACT
+    else:
+        with pytest.raises(UpstreamAuthError, match="invalid_grant"):
+            client.get("Contact", CONTACT, ["Id"])
+
+
+def test_query_follows_next_records_url(sfruntime, sf):
+    sf.world.query_page = 7
+    records = sfruntime.salesforce.query("Contact", ["Id"], limit=20)
+    assert len(records) == 20 and len({r["Id"] for r in records}) == 20
+    assert len(sf.world.calls("/services/data/v59.0/query/", "GET")) == 3

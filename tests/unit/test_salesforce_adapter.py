@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import base64
+import time
+from urllib.parse import parse_qs
 
+import jwt
 import pytest
 
 from connector import errors
@@ -88,3 +91,30 @@ def test_errors_are_translated(requests_mock, token, status, body, error, retry_
         SalesforceClient(SETTINGS).update("Contact", "003A", {"X__c": 1})
     assert type(info.value) is error and info.value.retry_after == retry_after
     assert body[0]["errorCode"] in info.value.message
+
+
+def test_username_password_mode_posts_the_password_grant(requests_mock, token):
+    requests_mock.get(f"{DATA}/sobjects/Contact/003A", json={"attributes": {}, "Id": "003A"})
+    settings = SETTINGS.replace(salesforce_username="u@acme.example", salesforce_password="pwTOKEN")
+    SalesforceClient(settings).get("Contact", "003A", ["Id"])
+    assert parse_qs(requests_mock.request_history[0].text) == {
+        "grant_type": ["password"], "client_id": ["ck"], "client_secret": ["cs"], "username": ["u@acme.example"],
+        "password": ["pwTOKEN"]}
+
+
+def test_jwt_bearer_mode_posts_a_signed_assertion(requests_mock, token):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption()).decode()
+    requests_mock.get(f"{DATA}/sobjects/Contact/003A", json={"attributes": {}, "Id": "003A"})
+    settings = SETTINGS.replace(salesforce_client_secret=None, salesforce_username="u@acme.example",
+                                salesforce_private_key=pem)
+    SalesforceClient(settings).get("Contact", "003A", ["Id"])
+    form = parse_qs(requests_mock.request_history[0].text)
+    assert form["grant_type"] == ["urn:ietf:params:oauth:grant-type:jwt-bearer"]
+    claims = jwt.decode(form["assertion"][0], key.public_key(), algorithms=["RS256"],
+                        audience="https://login.salesforce.com")
+    assert (claims["iss"], claims["sub"]) == ("ck", "u@acme.example") and claims["exp"] > time.time()
