@@ -25,13 +25,18 @@ log = logging.getLogger(__name__)
 SWEEP_EVERY_S = 15.0
 
 
-def build_huey(settings: Settings, *, immediate: bool = False) -> Huey:
+def build_huey(settings: Settings, *, immediate: bool = False, name: str = "connector") -> Huey:
+    """SQLite (one machine) or Redis (``redis://``: any number of workers on any number of hosts)."""
+    if settings.queue_url.startswith(("redis://", "rediss://")):
+        from huey import RedisHuey
+
+        return RedisHuey(name=name, url=settings.queue_url, results=False, immediate=immediate)
     path = settings.sqlite_path("queue_url")
     if path is None:
-        raise ConfigError("CONNECTOR_QUEUE_URL: only sqlite:///path queues are supported in this release")
+        raise ConfigError("CONNECTOR_QUEUE_URL: expected sqlite:///path or redis://host:port/db")
     if path != ":memory:":
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    return SqliteHuey(name="connector", filename=path, results=False, immediate=immediate)
+    return SqliteHuey(name=name, filename=path, results=False, immediate=immediate)
 
 
 class JobQueue:

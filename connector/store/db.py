@@ -4,15 +4,19 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import create_engine, event, insert, select, update
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, event, insert, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from connector.store.tables import audit, deliveries, jobs, metadata, settings_kv
+from connector.store.tables import audit, deliveries, jobs, settings_kv
 
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 LEASE = timedelta(seconds=120)
 CLAIM_EARLY = timedelta(seconds=1)  # scheduled tasks may start a moment before their time
 
@@ -47,11 +51,13 @@ class Store:
             path = url[len("sqlite:///"):]
             if path and path != ":memory:":
                 os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        self.engine: Engine = create_engine(url, future=True)
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]  # psycopg 3, not the psycopg2 default
+        self.engine: Engine = create_engine(url, future=True, pool_pre_ping=True)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.clock = clock
-        metadata.create_all(self.engine)
+        migrate(self.engine)
 
     def ping(self) -> None:
         with self.engine.connect() as conn:
@@ -180,6 +186,17 @@ class Store:
         with self.engine.connect() as conn:
             row = conn.execute(select(settings_kv.c.value).where(settings_kv.c.key == key)).first()
         return row.value if row else None
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision; concurrent starters wait on the database's lock."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(4242)"))  # one migrator at a time
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
 
 
 def _job(row: Any) -> JobRow:

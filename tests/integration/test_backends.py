@@ -1,0 +1,114 @@
+"""The store and the queue on every backend: SQLite (embedded) and PostgreSQL / Redis (scale-out).
+
+PostgreSQL (127.0.0.1:5432, database test) and Redis (127.0.0.1:6379) run on the development and CI
+machines; where they do not, those cases are skipped with the reason.
+"""
+from __future__ import annotations
+
+import threading
+import uuid
+
+import pytest
+from sqlalchemy import text
+
+from connector.config import Settings
+from connector.jobs.queue import JobQueue, build_huey
+from connector.store.db import LEASE, AuditEntry, Store, utcnow
+
+POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+REDIS = "redis://127.0.0.1:6379/0"
+
+
+def _reachable(url: str) -> bool:
+    try:
+        if url.startswith("redis"):
+            import redis
+
+            return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+        import psycopg
+
+        psycopg.connect(url, connect_timeout=2).close()
+        return True
+    except Exception:
+        return False
+
+
+needs_postgres = pytest.mark.skipif(not _reachable(POSTGRES), reason="PostgreSQL is not running on 127.0.0.1:5432")
+needs_redis = pytest.mark.skipif(not _reachable(REDIS), reason="Redis is not running on 127.0.0.1:6379")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=needs_postgres)])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        return Store(f"sqlite:///{tmp_path}/connector.db")
+    backend = Store(POSTGRES)
+    with backend.engine.begin() as conn:
+        conn.execute(text("TRUNCATE deliveries, jobs, audit, settings_kv"))
+    return backend
+
+
+def test_a_second_start_migrates_nothing_and_keeps_data(store):
+    store.accept(delivery_key="d1", record_key="zendesk:ticket:1", provider="zendesk")
+    again = Store(str(store.engine.url.render_as_string(hide_password=False)))
+    assert again.job("zendesk:ticket:1").status == "pending"
+
+
+def test_deliveries_dedupe_and_jobs_are_claimed_once(store):
+    assert store.accept(delivery_key="d1", record_key="zendesk:ticket:1", provider="zendesk") == "queued"
+    assert store.accept(delivery_key="d1", record_key="zendesk:ticket:1", provider="zendesk") == "duplicate"
+    claims = []
+    barrier = threading.Barrier(8)
+
+    def claim():
+        barrier.wait()
+        claims.append(store.claim("zendesk:ticket:1"))
+
+    threads = [threading.Thread(target=claim) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len([c for c in claims if c is not None]) == 1  # two workers never hold the same record
+
+
+def test_expired_lease_is_due_again_and_finishing_is_final(store):
+    store.accept(delivery_key="d2", record_key="k2", provider="zendesk")
+    assert store.claim("k2") is not None
+    assert store.due() == []
+    store.clock = lambda: utcnow() + LEASE * 2
+    assert store.due() == ["k2"] and store.claim("k2").attempts == 2
+    store.finish("k2", outcome="written", note_written=True)
+    assert store.claim("k2") is None and store.job("k2").status == "done"
+
+
+def test_audit_and_settings_round_trip(store):
+    store.record_writes("k3", [AuditEntry("ticket.custom_fields.1", "12.5", "overwrite")], profile_id="p",
+                        profile_last_modified=utcnow(), namespace="Email")
+    assert store.last_written("k3") == {"ticket.custom_fields.1": "12.5"}
+    store.put_setting("zendesk.webhook_secret", "s1")
+    store.put_setting("zendesk.webhook_secret", "s2")
+    assert store.get_setting("zendesk.webhook_secret") == "s2"
+
+
+@pytest.mark.parametrize("url", ["sqlite", pytest.param(REDIS, marks=needs_redis)])
+def test_queue_delivers_jobs_to_consumer_threads(url, tmp_path):
+    queue_url = f"sqlite:///{tmp_path}/queue.db" if url == "sqlite" else url
+    huey = build_huey(Settings(queue_url=queue_url), name=f"test-{uuid.uuid4().hex[:8]}")
+    seen, done = [], threading.Event()
+
+    def handler(key: str) -> None:
+        seen.append(key)
+        if len(seen) == 3:
+            done.set()
+
+    queue = JobQueue(huey, handler=handler, due=lambda: [])
+    for key in ("a", "b"):
+        queue.enqueue(key)
+    queue.enqueue("c", delay=0.5)
+    queue.start(threads=2)
+    try:
+        assert done.wait(10)
+    finally:
+        queue.stop()
+        huey.flush()
+    assert sorted(seen) == ["a", "b", "c"]
