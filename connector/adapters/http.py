@@ -14,6 +14,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from connector import errors
+from connector.metrics import observe_response
 
 log = logging.getLogger(__name__)
 
@@ -100,11 +101,14 @@ def send(
     while True:
         try:
             response = session.request(method, url, timeout=policy.timeout, verify=verify, **kwargs)
+            observe_response(service, response.status_code, response.elapsed.total_seconds())
         except requests.Timeout:
+            observe_response(service, "timeout", policy.timeout)
             failure: errors.UpstreamError = errors.UpstreamUnavailable(
                 f"{service} did not answer within {policy.timeout:g}s", service=service)
             wait = _backoff(policy, attempt)
         except requests.ConnectionError:
+            observe_response(service, "unreachable", 0.0)
             failure = errors.UpstreamUnavailable(f"cannot reach {service}", service=service)
             wait = _backoff(policy, attempt)
         else:

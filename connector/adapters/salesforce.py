@@ -31,6 +31,7 @@ from simple_salesforce.exceptions import (
 from connector import errors
 from connector.adapters.http import pinned_session
 from connector.config import Settings
+from connector.metrics import observe_response
 
 log = logging.getLogger(__name__)
 
@@ -189,6 +190,7 @@ class SalesforceClient:
         raise AssertionError("unreachable")
 
     def _read_usage(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        observe_response(SERVICE, response.status_code, response.elapsed.total_seconds())
         match = _LIMIT_INFO.search(response.headers.get("Sforce-Limit-Info", ""))
         if match:
             self.usage = Usage(int(match[1]), int(match[2]))

@@ -22,6 +22,7 @@ from zenpy.lib.exception import APIException, RatelimitBudgetExceeded, RecordNot
 from connector import errors
 from connector.adapters.http import RetryPolicy, build_session, error_from_response, retry_after, send
 from connector.config import Settings
+from connector.metrics import observe_response
 
 log = logging.getLogger(__name__)
 
@@ -197,6 +198,8 @@ class ZendeskClient:
     def _remember(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         """Keep the last response (zenpy hides its Retry-After) and close the gate on a spent budget."""
         self._last.response = response
+        if response.request.method != "GET":  # reads go through send(), which counts them
+            observe_response(SERVICE, response.status_code, response.elapsed.total_seconds())
         wait = None
         if response.status_code == 429:
             wait = retry_after(response) or 1.0

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from cachetools import TTLCache
 
 from connector.core.models import EventPage, Identity, Profile
+from connector.metrics import CACHE
 
 MISS_TTL_CAP = 60  # a "no profile" answer is kept briefly: the profile may be created any moment
 
@@ -38,11 +39,14 @@ class ProfileCache:
         with self._lock:
             if key in self._hits:
                 self.stats["hit"] += 1
+                CACHE.labels(result="hit").inc()
                 return self._hits[key]
             if key in self._misses:
                 self.stats["hit"] += 1
+                CACHE.labels(result="hit").inc()
                 return False
             self.stats["miss"] += 1
+        CACHE.labels(result="miss").inc()
         return None
 
     def put(self, identity: Identity, bundle: Bundle | None) -> None:

@@ -7,6 +7,7 @@ the job goes to the dead-letter list, from which `aep-connector jobs retry` repl
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -14,6 +15,7 @@ from connector import errors
 from connector.core.manifest import Manifest, Writeback
 from connector.core.models import Card, Contact
 from connector.core.writeplan import Plan, RecordState, plan
+from connector.metrics import ENRICHMENTS, RATE_LIMIT_WAITS
 from connector.services.lookup import ProfileLookup
 from connector.store.db import AuditEntry, JobRow, Store, utcnow
 
@@ -69,6 +71,12 @@ class Enrichment:
 
     def run(self, key: str) -> str:
         """Process one job; returns what became of it (done outcome, retry, dead, skipped)."""
+        started = time.perf_counter()
+        outcome = self._run(key)
+        ENRICHMENTS.labels(provider=key.split(":", 1)[0], outcome=outcome).observe(time.perf_counter() - started)
+        return outcome
+
+    def _run(self, key: str) -> str:
         job = self.store.claim(key)
         if job is None:
             return "skipped"
@@ -97,6 +105,8 @@ class Enrichment:
                                                   "attempts": job.attempts})
             return "dead"
         delay = exc.retry_after if exc.retry_after is not None else backoff(job.attempts)
+        if isinstance(exc, errors.UpstreamRateLimited):
+            RATE_LIMIT_WAITS.labels(service=exc.service).inc()
         if isinstance(exc, errors.UpstreamConflict):
             delay = min(delay, 1.0)
         self.store.retry_later(job.record_key, delay=delay, error=f"{exc.code}: {exc.message}")

@@ -4,13 +4,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event, insert, select, text, update
+from sqlalchemy import create_engine, event, func, insert, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -132,6 +132,16 @@ class Store:
                 | ((jobs.c.status == "running") & (jobs.c.lease_until < now))
             ).limit(limit)).all()
         return [r.record_key for r in rows]
+
+    def job_counts(self) -> tuple[dict[str, int], float]:
+        """Jobs by status, and the age in seconds of the oldest pending one (0 when none)."""
+        with self.engine.connect() as conn:
+            counts = {r.status: r.n for r in conn.execute(
+                select(jobs.c.status, func.count().label("n")).group_by(jobs.c.status)).all()}
+            oldest = conn.execute(select(func.min(jobs.c.created_at)).where(jobs.c.status == "pending")).scalar()
+        since = _aware(oldest)
+        age = (self.clock() - since).total_seconds() if since is not None else 0.0
+        return counts, max(0.0, age)
 
     def job(self, record_key: str) -> JobRow | None:
         with self.engine.connect() as conn:

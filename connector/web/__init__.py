@@ -3,14 +3,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
 
 from connector.config import Settings, load_settings
+from connector.metrics import DELIVERIES
 from connector.runtime import Runtime, build_runtime
 from connector.web import api, salesforce, zendesk
 from connector.web.errors import register_error_handlers
 
 MAX_BODY_BYTES = 1024 * 1024
+DELIVERY_ENDPOINTS = {"zendesk.webhooks", "salesforce.events", "salesforce.outbound"}
 
 
 def build_app(*, settings: Settings | None = None, runtime: Runtime | None = None) -> Flask:
@@ -26,4 +28,11 @@ def build_app(*, settings: Settings | None = None, runtime: Runtime | None = Non
     app.register_blueprint(zendesk.bp)
     app.register_blueprint(salesforce.bp)
     register_error_handlers(app)
+
+    @app.after_request
+    def count_deliveries(response):
+        if request.endpoint in DELIVERY_ENDPOINTS:
+            DELIVERIES.labels(endpoint=request.endpoint, status=str(response.status_code)).inc()
+        return response
+
     return app

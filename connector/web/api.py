@@ -4,9 +4,11 @@ from __future__ import annotations
 import hmac
 import logging
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from connector import errors
+from connector.metrics import JOBS, OLDEST_PENDING, QUEUE_DEPTH
 from connector.runtime import Runtime
 from connector.web.errors import error_response
 
@@ -28,6 +30,21 @@ def runtime() -> Runtime:
 @bp.get("/healthz")
 def healthz():
     return jsonify(status="ok")
+
+
+@bp.get("/metrics")
+def metrics():
+    """Prometheus text format; bind the port privately in production (it is unauthenticated)."""
+    rt = runtime()
+    try:
+        QUEUE_DEPTH.set(rt.queue.pending())
+        counts, oldest = rt.store.job_counts()
+        for status in ("pending", "running", "done", "dead"):
+            JOBS.labels(status=status).set(counts.get(status, 0))
+        OLDEST_PENDING.set(oldest)
+    except Exception:  # metrics must answer even when the queue or database does not
+        log.warning("web.metrics.state_unavailable")
+    return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
 
 
 @bp.get("/readyz")
