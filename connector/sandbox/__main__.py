@@ -11,12 +11,13 @@ from connector.sandbox.aep import AepSandbox
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="AEP emulator (IMS + Platform APIs) on localhost")
+    parser.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to serve other containers")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--latency-ms", type=float, default=0.0, help="added to every response")
     parser.add_argument("--customers", type=int, default=2000)
     parser.add_argument("--preload", action="store_true", help="generate all seed data before serving")
     args = parser.parse_args()
-    sandbox = AepSandbox(port=args.port, customers=args.customers)
+    sandbox = AepSandbox(host=args.host, port=args.port, customers=args.customers)
     if args.preload:
         sandbox.world.preload()
     sandbox.faults.update(latency_ms=args.latency_ms)

@@ -382,9 +382,9 @@ def _scripted(item: Scripted) -> Response | None:
 class AepSandbox:
     """The AEP emulator as a running server, with its world exposed for tests."""
 
-    def __init__(self, *, port: int = 0, customers: int = seed.DEFAULT_CUSTOMERS) -> None:
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, customers: int = seed.DEFAULT_CUSTOMERS) -> None:
         self.world = AepWorld(customers=customers)
-        self._server = ServerThread(create_app(self.world), port=port)
+        self._server = ServerThread(create_app(self.world), host=host, port=port)
         self.url = self._server.url
 
     @property

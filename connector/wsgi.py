@@ -1,0 +1,8 @@
+"""WSGI entry point for gunicorn (`gunicorn -c deploy/gunicorn.conf.py connector.wsgi:app`).
+
+Settings come from the environment; queue consumers run in `aep-connector worker` processes, so
+web processes start none (CONNECTOR_WORKER_THREADS applies to `serve` and `demo` only).
+"""
+from connector import create_app
+
+app = create_app()

@@ -1,0 +1,16 @@
+"""gunicorn settings for the web processes (stateless; scale them behind a load balancer)."""
+import os
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '8080')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("CONNECTOR_WEB_THREADS", "32"))  # a lookup holds a thread for one AEP round trip
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+max_requests = 5000
+max_requests_jitter = 500
+# Access lines without query strings: lookups carry identities in them.
+accesslog = "-"
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
+errorlog = "-"

@@ -1,0 +1,73 @@
+"""deploy/: Kubernetes manifests against the API schemas, the compose file, the image, gunicorn.
+
+No Docker engine runs on the CI machines: `docker compose config` and `docker build` cannot run here,
+so the files are checked as data (the image builds where an engine exists: see the README).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from connector.config import SETTING_NAMES, env_name
+
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+SETTINGS = {env_name(n) for n in SETTING_NAMES}
+NOT_SETTINGS = {"WEB_CONCURRENCY", "PORT"}  # gunicorn's own
+
+
+def k8s_documents():
+    for path in sorted((DEPLOY / "k8s").glob("*.yaml")):
+        for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+            if doc:
+                yield path.name, doc
+
+
+@pytest.mark.parametrize("name, doc", list(k8s_documents()), ids=lambda v: v if isinstance(v, str) else v["kind"])
+def test_kubernetes_manifests_validate_against_the_api_schema(name, doc):
+    kubernetes_validate = pytest.importorskip("kubernetes_validate")
+    kubernetes_validate.validate(doc, kubernetes_validate.latest_version(), strict=True)
+
+
+def test_kubernetes_probes_and_settings():
+    docs = {(d["kind"], d["metadata"]["name"]): d for _, d in k8s_documents()}
+    web = docs[("Deployment", "aep-connector-web")]["spec"]["template"]["spec"]["containers"][0]
+    assert web["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert web["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    worker = docs[("Deployment", "aep-connector-worker")]["spec"]["template"]["spec"]["containers"][0]
+    assert worker["command"] == ["aep-connector", "worker"]
+    keys = set(docs[("ConfigMap", "aep-connector")]["data"]) | set(docs[("Secret", "aep-connector")]["stringData"])
+    assert keys - NOT_SETTINGS <= SETTINGS, keys - NOT_SETTINGS - SETTINGS
+    assert {("HorizontalPodAutoscaler", "aep-connector-web"), ("Service", "aep-connector")} <= set(docs)
+
+
+def test_compose_file_has_the_stack_with_healthchecks():
+    compose = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    assert {"web", "worker", "redis", "postgres", "aep-emulator"} <= set(services)
+    for name in ("web", "worker", "redis", "postgres", "aep-emulator"):
+        assert services[name]["healthcheck"]["test"], name
+    assert services["aep-emulator"]["profiles"] == ["sandbox"]
+    assert services["worker"]["command"] == ["aep-connector", "worker"]
+    assert services["web"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    env = services["web"]["environment"]
+    assert set(env) <= SETTINGS
+    assert env["CONNECTOR_DATABASE_URL"].startswith("postgresql://") and env["CONNECTOR_QUEUE_URL"].startswith("redis://")
+
+
+def test_image_is_pinned_non_root_and_health_checked():
+    dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    assert re.search(r"^FROM python:\d+\.\d+\.\d+-slim-\w+$", dockerfile, re.M)
+    assert re.search(r"^USER connector$", dockerfile, re.M)
+    assert "HEALTHCHECK" in dockerfile and "/healthz" in dockerfile
+    assert 'CMD ["gunicorn", "-c", "deploy/gunicorn.conf.py", "connector.wsgi:app"]' in dockerfile
+
+
+def test_gunicorn_logs_no_query_strings():
+    namespace: dict = {}
+    exec(compile((DEPLOY / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), namespace)
+    assert "%(U)s" in namespace["access_log_format"]
+    assert not any(token in namespace["access_log_format"] for token in ("%(q)s", "%(r)s", "%(f)s"))
+    assert namespace["worker_class"] == "gthread" and namespace["bind"].endswith(":8080")
