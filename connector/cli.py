@@ -197,6 +197,45 @@ def zendesk_package(out: str) -> None:
     click.echo(str(package_zendesk_app(Path(out))))
 
 
+@main.command()
+@click.option("--namespace", "-n", required=True, help="AEP identity namespace, e.g. Email, CRMID.")
+@click.option("--id", "value", required=True, help="The identity value.")
+@click.option("--clear-crm", is_flag=True, help="Also blank the CRM fields the connector wrote for this person.")
+def forget(namespace: str, value: str, clear_crm: bool) -> None:
+    """Privacy request: forget a person's cached profile and audit data (and, with --clear-crm, CRM fields)."""
+    from connector.services.privacy import forget as forget_person
+
+    def action() -> int:
+        rt = _runtime()
+        report = forget_person(lookup=rt.lookup, store=rt.store, namespace=namespace, value=value,
+                               clear_crm=clear_crm, zendesk=rt.zendesk, salesforce=rt.salesforce)
+        if not report.profile_found:
+            click.echo("no AEP profile for this identity: nothing was written for it")
+            return 0
+        click.echo(f"audit rows forgotten: {report.audit_rows}; CRM fields cleared: {len(report.cleared)}")
+        for item in report.cleared:
+            click.echo(f"  cleared {item}")
+        for item in report.kept:
+            click.echo(f"  kept    {item} (changed since, or not removable through the API)")
+        return 0
+
+    _guarded(action)
+
+
+@main.command()
+def purge() -> None:
+    """Retention: drop audit rows, finished jobs, dead letters and delivery ids past CONNECTOR_RETENTION_DAYS."""
+    from datetime import timedelta
+
+    def action() -> int:
+        rt = _runtime()
+        counts = rt.store.purge(older_than=timedelta(days=rt.settings.retention_days))
+        click.echo(", ".join(f"{name}: {count} removed" for name, count in counts.items()))
+        return 0
+
+    _guarded(action)
+
+
 @main.group()
 def salesforce() -> None:
     """Salesforce: bulk enrichment of existing records."""

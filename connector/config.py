@@ -65,6 +65,7 @@ class Settings:
     sandbox: bool = False
     profile_cache_ttl: int = 300
     web_threads: int = 32
+    retention_days: int = 90
     worker_threads: int = 2
     job_max_attempts: int = 6
     session_secret: str | None = field(default=None, repr=False)
@@ -178,7 +179,7 @@ def _validate(s: Settings) -> list[str]:
     for name in ("aep_retries", "profile_cache_ttl", "worker_threads"):
         if getattr(s, name) < 0:
             problems.append(f"{env_name(name)}: must not be negative")
-    for name in ("web_threads", "job_max_attempts"):
+    for name in ("web_threads", "job_max_attempts", "retention_days"):
         if getattr(s, name) < 1:
             problems.append(f"{env_name(name)}: must be at least 1")
     for name in ("database_url", "queue_url"):

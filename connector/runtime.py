@@ -6,6 +6,7 @@ import secrets
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from itsdangerous import URLSafeTimedSerializer
 
@@ -131,7 +132,9 @@ def build_runtime(settings: Settings) -> Runtime:
     enrichment = Enrichment(store=store, lookup=lookup, manifest=manifest, max_attempts=settings.job_max_attempts,
                             reschedule=lambda key, delay: queue_box[0].enqueue(key, delay=delay), zendesk=zendesk,
                             salesforce=salesforce, salesforce_api_share=settings.salesforce_api_share)
-    queue = JobQueue(build_huey(settings), handler=enrichment.run, due=store.due)
+    retention = timedelta(days=settings.retention_days)
+    queue = JobQueue(build_huey(settings), handler=enrichment.run, due=store.due,
+                     housekeeping=lambda: store.purge(older_than=retention))
     queue_box.append(queue)
     return Runtime(settings, manifest, aep, lookup, executor, store, queue, enrichment, zendesk, salesforce,
                    sandboxes)

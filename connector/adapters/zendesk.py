@@ -122,6 +122,21 @@ class ZendeskClient:
         user = User(id=requester.id, name=requester.name, user_fields=dict(user_fields))
         self._zen(lambda: self._zenpy.users.update(user))
 
+    def clear_ticket(self, ticket_id: int, *, custom_fields: list[str], remove_tags: list[str]) -> None:
+        """Privacy clean-up: blank custom fields and remove tags in one PUT."""
+        ticket: dict[str, Any] = {}
+        if custom_fields:
+            ticket["custom_fields"] = [{"id": int(f), "value": None} for f in custom_fields]
+        if remove_tags:
+            ticket["remove_tags"] = list(remove_tags)
+        if ticket:
+            self._send("PUT", TICKET_URL.format(id=int(ticket_id)), json={"ticket": ticket})
+
+    def clear_user_fields(self, user_id: int, keys: list[str]) -> None:
+        if keys:
+            self._send("PUT", USER_URL.format(id=int(user_id)),
+                       json={"user": {"user_fields": dict.fromkeys(keys)}})
+
     # -- install helper calls ----------------------------------------------------------------------
 
     def list_webhooks(self) -> list[dict]:

@@ -98,7 +98,7 @@ def _apply(rule: WriteRule, value: Any, state: RecordState, last: Mapping[str, s
         tag = tag_of(rule.prefix, value)
         if tag and tag not in state.tags and tag not in out.add_tags:
             out.add_tags.append(tag)
-            out.audit.append((rule.target, tag, "add"))
+            out.audit.append((f"{rule.target}.{tag}", tag, "add"))  # one ledger target per tag
         return
     scope, _, name = rule.target.rpartition(".")
     current_values = state.user_fields if scope == "user.user_fields" else state.fields

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +24,7 @@ from connector.errors import ConfigError
 log = logging.getLogger(__name__)
 
 SWEEP_EVERY_S = 15.0
+HOUSEKEEPING_EVERY_S = 3600.0
 
 
 def build_huey(settings: Settings, *, immediate: bool = False, name: str = "connector") -> Huey:
@@ -40,9 +42,12 @@ def build_huey(settings: Settings, *, immediate: bool = False, name: str = "conn
 
 
 class JobQueue:
-    def __init__(self, huey: Huey, *, handler: Callable[[str], object], due: Callable[[], list[str]]) -> None:
+    def __init__(self, huey: Huey, *, handler: Callable[[str], object], due: Callable[[], list[str]],
+                 housekeeping: Callable[[], object] | None = None) -> None:
         self.huey = huey
         self._due = due
+        self._housekeeping = housekeeping
+        self._last_housekeeping = 0.0
         self._task = huey.task(name="enrich")(handler)
         self._consumer: Any = None
         self._stop = threading.Event()
@@ -87,5 +92,8 @@ class JobQueue:
         while not self._stop.wait(SWEEP_EVERY_S):
             try:
                 self.sweep()
+                if self._housekeeping and time.monotonic() - self._last_housekeeping > HOUSEKEEPING_EVERY_S:
+                    self._last_housekeeping = time.monotonic()
+                    self._housekeeping()  # retention: expired audit rows, jobs and delivery ids
             except Exception:  # the sweeper must outlive a database hiccup
                 log.exception("jobs.sweep.failed")

@@ -50,6 +50,14 @@ class ProfileLookup:
         found, skipped = candidates(contact, self.manifest.identity)
         return self._resolve(found, skipped, refresh=refresh)
 
+    def forget_cached(self, namespace: str, value: str) -> None:
+        """Drop what this process cached for an identity (privacy requests)."""
+        try:
+            candidate = direct_candidate(namespace, value, self.manifest.identity)
+        except (KeyError, IdentityValueError):
+            return
+        self.cache.forget(candidate.identity)
+
     def _resolve(self, found: list[Candidate], skipped: list[Attempt], *, refresh: bool) -> Card:
         attempts: list[Attempt] = []
         for position, candidate in enumerate(found):

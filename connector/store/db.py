@@ -10,7 +10,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event, func, insert, select, text, update
+from sqlalchemy import create_engine, delete, event, func, insert, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -183,6 +183,34 @@ class Store:
         with self.engine.connect() as conn:
             rows = conn.execute(select(audit).where(audit.c.record_key == record_key).order_by(audit.c.id)).all()
         return [dict(r._mapping) for r in rows]
+
+    def writes_for_profile(self, profile_id: str) -> list[dict]:
+        """The latest value the connector wrote to each (record, target) for one AEP profile."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(audit).where(audit.c.profile_id == profile_id,
+                                                    audit.c.policy != "forgotten").order_by(audit.c.id)).all()
+        latest: dict[tuple[str, str], dict] = {}
+        for row in rows:
+            latest[(row.record_key, row.target)] = dict(row._mapping)
+        return list(latest.values())
+
+    def forget_profile(self, profile_id: str) -> int:
+        """Blank the personal data of a profile's audit rows (values and ids), keeping that a write happened."""
+        with self.engine.begin() as conn:
+            result = conn.execute(update(audit).where(audit.c.profile_id == profile_id).values(
+                value=None, profile_id=None, namespace=None, policy="forgotten"))
+            return result.rowcount
+
+    def purge(self, *, older_than: timedelta) -> dict[str, int]:
+        """Retention: drop audit rows, finished or dead jobs and delivery ids older than ``older_than``."""
+        cutoff = self.clock() - older_than
+        with self.engine.begin() as conn:
+            return {
+                "audit": conn.execute(delete(audit).where(audit.c.at < cutoff)).rowcount,
+                "jobs": conn.execute(delete(jobs).where(jobs.c.status.in_(("done", "dead")),
+                                                        jobs.c.updated_at < cutoff)).rowcount,
+                "deliveries": conn.execute(delete(deliveries).where(deliveries.c.received_at < cutoff)).rowcount,
+            }
 
     # -- small settings stored by install helpers ------------------------------------------
 

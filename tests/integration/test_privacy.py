@@ -1,0 +1,82 @@
+"""`aep-connector forget` and retention: the person's data goes, an agent's edits stay."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from connector.sandbox import seed
+from connector.sandbox.salesforce import record_id
+from connector.services.privacy import forget
+from connector.store.db import utcnow
+
+
+def test_forget_clears_what_the_connector_wrote_to_zendesk_but_not_agent_edits(zd, zruntime):
+    customer = seed.customer(1)
+    key = "zendesk:ticket:1"
+    zruntime.store.accept(delivery_key="zendesk:x", record_key=key, provider="zendesk")
+    assert zruntime.enrichment.run(key) == "written"
+    ticket = zd.world.tickets[1]
+    by_id = {f["id"]: f for f in ticket["custom_fields"]}
+    by_id[360003]["value"] = "agent says vip"  # an agent edits one field afterwards
+    report = forget(lookup=zruntime.lookup, store=zruntime.store, namespace="CRMID", value=customer.crm_id,
+                    clear_crm=True, zendesk=zruntime.zendesk)
+    assert report.profile_found and report.audit_rows >= 5
+    assert by_id[360001]["value"] is None and by_id[360002]["value"] is None
+    assert by_id[360003]["value"] == "agent says vip"
+    assert not [t for t in ticket["tags"] if t.startswith(("aep_churn_", "aep_tier_"))]
+    assert zd.world.users[1001]["user_fields"] == {"aep_loyalty_tier": None, "aep_lifetime_value": None}
+    assert f"{key}/ticket.note" in report.kept  # comments cannot be deleted through the API
+    rows = zruntime.store.audit_rows(key)
+    assert rows and all(r["value"] is None and r["profile_id"] is None and r["policy"] == "forgotten" for r in rows)
+    assert zruntime.store.writes_for_profile(customer.entity_id) == []
+
+
+def test_forget_clears_salesforce_fields(sfruntime, sf):
+    customer = seed.customer(1)
+    contact = record_id("Contact", 1)
+    key = f"salesforce:Contact:{contact}"
+    sfruntime.store.accept(delivery_key="salesforce:x", record_key=key, provider="salesforce")
+    assert sfruntime.enrichment.run(key) == "written"
+    report = forget(lookup=sfruntime.lookup, store=sfruntime.store, namespace="Email", value=customer.email,
+                    clear_crm=True, salesforce=sfruntime.salesforce)
+    stored = sf.world.records["Contact"][contact]
+    assert stored["AEP_Lifetime_Value__c"] is None and stored["AEP_Profile_Id__c"] is None
+    assert f"{key}/Contact.AEP_Lifetime_Value__c" in report.cleared
+
+
+def test_unknown_person_is_reported_and_nothing_changes(zruntime):
+    report = forget(lookup=zruntime.lookup, store=zruntime.store, namespace="Email", value="nobody@example.com",
+                    clear_crm=True)
+    assert not report.profile_found and report.cleared == []
+
+
+def test_retention_purges_old_rows_only(zruntime):
+    store = zruntime.store
+    store.accept(delivery_key="zendesk:old", record_key="zendesk:ticket:7", provider="zendesk")
+    store.claim("zendesk:ticket:7")
+    store.dead("zendesk:ticket:7", error="x")
+    store.accept(delivery_key="zendesk:new", record_key="zendesk:ticket:8", provider="zendesk")
+    store.clock = lambda: utcnow() + timedelta(days=91)
+    counts = store.purge(older_than=timedelta(days=90))
+    assert counts["jobs"] == 1 and counts["deliveries"] == 2
+    assert store.job("zendesk:ticket:7") is None and store.job("zendesk:ticket:8").status == "pending"
+
+
+def test_forget_and_purge_commands(aep, tmp_path):
+    import os
+
+    from click.testing import CliRunner
+
+    from connector.cli import main
+
+    env = {k: None for k in os.environ if k.startswith("CONNECTOR_")}
+    env.update({"CONNECTOR_AEP_IMS_URL": aep.url, "CONNECTOR_AEP_PLATFORM_URL": aep.url,
+                "CONNECTOR_AEP_CLIENT_ID": "sandbox-client-id", "CONNECTOR_AEP_CLIENT_SECRET": "sandbox-client-secret",
+                "CONNECTOR_AEP_ORG_ID": "ACME0000000000000000@AdobeOrg",
+                "CONNECTOR_DATABASE_URL": f"sqlite:///{tmp_path}/c.db", "CONNECTOR_QUEUE_URL": f"sqlite:///{tmp_path}/q.db"})
+    customer = seed.customer(4)
+    found = CliRunner().invoke(main, ["forget", "--namespace", "Email", "--id", customer.email], env=env)
+    assert found.exit_code == 0 and found.stdout.startswith("audit rows forgotten: 0; CRM fields cleared: 0")
+    missing = CliRunner().invoke(main, ["forget", "--namespace", "Email", "--id", "nobody@example.com"], env=env)
+    assert missing.exit_code == 0 and "no AEP profile" in missing.stdout
+    purged = CliRunner().invoke(main, ["purge"], env=env)
+    assert purged.exit_code == 0 and purged.stdout.strip() == "audit: 0 removed, jobs: 0 removed, deliveries: 0 removed"
