@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 from collections.abc import Callable
@@ -46,12 +45,19 @@ def _guarded(action: Callable[[], int | None]) -> None:
 def main(log_level: str | None) -> None:
     """AEP Real-Time Customer Profile for agents in Zendesk and Salesforce."""
 
-    level = (log_level or os.environ.get("CONNECTOR_LOG_LEVEL") or "WARNING").upper()
-    logging.basicConfig(level=getattr(logging, level, logging.WARNING),
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    # These libraries log URLs (identities in query strings) and request bodies at DEBUG: never let them.
-    for noisy in ("urllib3", "zenpy", "werkzeug", "waitress.queue"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+    from connector.logs import setup
+
+    # One-shot commands print their result; their logs show only errors unless asked for more.
+    setup(log_level or os.environ.get("CONNECTOR_LOG_LEVEL") or "ERROR")
+    click.get_current_context().obj = {"log_level": log_level}
+
+
+def _service_logs() -> None:
+    """Long-running processes (serve, worker) log at INFO unless told otherwise."""
+    from connector.logs import setup
+
+    explicit = (click.get_current_context().find_root().obj or {}).get("log_level")
+    setup(explicit or os.environ.get("CONNECTOR_LOG_LEVEL") or "INFO")
 
 
 @main.command()
@@ -89,6 +95,7 @@ def serve(host: str, port: int) -> None:
 
     from connector import create_app
 
+    _service_logs()
     runtime = _runtime()
     runtime.warm_in_background()
     runtime.start_workers()
@@ -103,6 +110,7 @@ def worker() -> None:
     import signal
     import threading
 
+    _service_logs()
     runtime = _runtime()
     runtime.warm()
     runtime.queue.start(threads=max(1, runtime.settings.worker_threads))

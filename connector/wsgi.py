@@ -3,6 +3,10 @@
 Settings come from the environment; queue consumers run in `aep-connector worker` processes, so
 web processes start none (CONNECTOR_WORKER_THREADS applies to `serve` and `demo` only).
 """
-from connector import create_app
+import os
 
+from connector import create_app
+from connector.logs import setup
+
+setup(os.environ.get("CONNECTOR_LOG_LEVEL", "INFO"))
 app = create_app()

@@ -15,6 +15,7 @@ from connector import errors
 from connector.core.manifest import Manifest, Writeback
 from connector.core.models import Card, Contact
 from connector.core.writeplan import Plan, RecordState, plan
+from connector.logs import bind, unbind
 from connector.metrics import ENRICHMENTS, RATE_LIMIT_WAITS
 from connector.services.lookup import ProfileLookup
 from connector.store.db import AuditEntry, JobRow, Store, utcnow
@@ -72,7 +73,11 @@ class Enrichment:
     def run(self, key: str) -> str:
         """Process one job; returns what became of it (done outcome, retry, dead, skipped)."""
         started = time.perf_counter()
-        outcome = self._run(key)
+        token = bind(job=key)
+        try:
+            outcome = self._run(key)
+        finally:
+            unbind(token)
         ENRICHMENTS.labels(provider=key.split(":", 1)[0], outcome=outcome).observe(time.perf_counter() - started)
         return outcome
 

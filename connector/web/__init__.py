@@ -1,17 +1,21 @@
 """Flask blueprints: verify, parse, delegate, respond."""
 from __future__ import annotations
 
+import re
+import uuid
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, g, request
 
 from connector.config import Settings, load_settings
+from connector.logs import bind, unbind
 from connector.metrics import DELIVERIES
 from connector.runtime import Runtime, build_runtime
 from connector.web import api, salesforce, zendesk
 from connector.web.errors import register_error_handlers
 
 MAX_BODY_BYTES = 1024 * 1024
+_SAFE_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 DELIVERY_ENDPOINTS = {"zendesk.webhooks", "salesforce.events", "salesforce.outbound"}
 
 
@@ -29,10 +33,23 @@ def build_app(*, settings: Settings | None = None, runtime: Runtime | None = Non
     app.register_blueprint(salesforce.bp)
     register_error_handlers(app)
 
+    @app.before_request
+    def request_id() -> None:
+        given = request.headers.get("X-Request-Id", "")
+        g.request_id = given if _SAFE_ID.fullmatch(given) else uuid.uuid4().hex
+        g.log_token = bind(request_id=g.request_id)
+
     @app.after_request
     def count_deliveries(response):
         if request.endpoint in DELIVERY_ENDPOINTS:
             DELIVERIES.labels(endpoint=request.endpoint, status=str(response.status_code)).inc()
+        response.headers["X-Request-Id"] = g.get("request_id", "")
         return response
+
+    @app.teardown_request
+    def forget_request_id(_error: BaseException | None) -> None:
+        token = g.pop("log_token", None)
+        if token is not None:
+            unbind(token)
 
     return app
