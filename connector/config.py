@@ -182,6 +182,8 @@ def _validate(s: Settings) -> list[str]:
     for name in ("web_threads", "job_max_attempts", "retention_days"):
         if getattr(s, name) < 1:
             problems.append(f"{env_name(name)}: must be at least 1")
+    if s.cache_url and not s.cache_url.startswith(("redis://", "rediss://")):
+        problems.append(f"{env_name('cache_url')}: expected redis://host:port/db (empty: in-process cache)")
     for name in ("database_url", "queue_url"):
         if not getattr(s, name).startswith(("sqlite:///", "postgresql", "redis://", "rediss://")):
             problems.append(f"{env_name(name)}: expected sqlite:///path, postgresql://… or redis://…")

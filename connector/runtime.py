@@ -18,7 +18,7 @@ from connector.core.manifest import Manifest
 from connector.errors import ConfigError, UpstreamError
 from connector.jobs.queue import JobQueue, build_huey
 from connector.schemas.manifest import load_manifest
-from connector.services.cache import ProfileCache
+from connector.services.cache import ProfileCache, RedisProfileCache
 from connector.services.enrichment import Enrichment
 from connector.services.lookup import ProfileLookup
 from connector.services.sidebar import SalesforceCards, Sidebar
@@ -123,8 +123,10 @@ def build_runtime(settings: Settings) -> Runtime:
     manifest = load_manifest(settings.mapping)
     aep = AepClient(settings)
     executor = ThreadPoolExecutor(max_workers=max(8, settings.web_threads), thread_name_prefix="aep")
-    lookup = ProfileLookup(aep=aep, manifest=manifest, cache=ProfileCache(ttl=settings.profile_cache_ttl),
-                           executor=executor)
+    cache: ProfileCache | RedisProfileCache = ProfileCache(ttl=settings.profile_cache_ttl)
+    if settings.cache_url:
+        cache = RedisProfileCache(settings.cache_url, ttl=settings.profile_cache_ttl)
+    lookup = ProfileLookup(aep=aep, manifest=manifest, cache=cache, executor=executor)
     store = Store(settings.database_url)
     zendesk = ZendeskClient(settings) if settings.zendesk_url else None
     salesforce = SalesforceClient(settings) if settings.salesforce_instance_url else None

@@ -14,7 +14,7 @@ from connector.core.card import build_card, memberships
 from connector.core.identity import IdentityValueError, candidates, direct_candidate
 from connector.core.manifest import Manifest
 from connector.core.models import Attempt, Candidate, Card, Contact, EventPage, Identity, Profile
-from connector.services.cache import Bundle, ProfileCache
+from connector.services.cache import Bundle, ProfileCache, RedisProfileCache
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ class ProfileSource(Protocol):
 
 
 class ProfileLookup:
-    def __init__(self, *, aep: ProfileSource, manifest: Manifest, cache: ProfileCache,
+    def __init__(self, *, aep: ProfileSource, manifest: Manifest, cache: ProfileCache | RedisProfileCache,
                  executor: ThreadPoolExecutor) -> None:
         self.aep = aep
         self.manifest = manifest

@@ -112,3 +112,28 @@ def test_queue_delivers_jobs_to_consumer_threads(url, tmp_path):
         queue.stop()
         huey.flush()
     assert sorted(seen) == ["a", "b", "c"]
+
+
+@needs_redis
+def test_redis_cache_is_shared_by_web_processes(settings, aep):
+    import redis as redis_lib
+
+    from connector.runtime import build_runtime
+    from connector.sandbox import seed
+
+    redis_lib.Redis.from_url("redis://127.0.0.1:6379/1").flushdb()
+    shared = settings.replace(cache_url="redis://127.0.0.1:6379/1")
+    first, second = build_runtime(shared), build_runtime(shared)
+    try:
+        customer = seed.customer(11)
+        card = first.lookup.by_identity("CRMID", customer.crm_id)
+        calls = len(aep.world.calls("/data/core/ups/access/entities"))
+        again = second.lookup.by_identity("crmid", customer.crm_id)  # another process: from Redis
+        assert len(aep.world.calls("/data/core/ups/access/entities")) == calls
+        assert again.to_dict() == card.to_dict()
+        keys = redis_lib.Redis.from_url("redis://127.0.0.1:6379/1").keys("*")
+        assert keys and all(customer.crm_id.encode() not in k for k in keys)
+        assert 0 < redis_lib.Redis.from_url("redis://127.0.0.1:6379/1").ttl(keys[0]) <= settings.profile_cache_ttl
+    finally:
+        first.close()
+        second.close()
