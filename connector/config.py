@@ -45,6 +45,8 @@ class Settings:
     zendesk_webhook_secret: str | None = field(default=None, repr=False)
     zendesk_app_public_key: str | None = field(default=None, repr=False)
     zendesk_app_id: str | None = None
+    zendesk_rate_limit: int = 600  # requests per window for all workers together (Enterprise allows 700/min)
+    zendesk_rate_window: int = 60
     salesforce_instance_url: str | None = None
     salesforce_client_id: str | None = None
     salesforce_client_secret: str | None = field(default=None, repr=False)
@@ -179,7 +181,7 @@ def _validate(s: Settings) -> list[str]:
     for name in ("aep_retries", "profile_cache_ttl", "worker_threads"):
         if getattr(s, name) < 0:
             problems.append(f"{env_name(name)}: must not be negative")
-    for name in ("web_threads", "job_max_attempts", "retention_days"):
+    for name in ("web_threads", "job_max_attempts", "retention_days", "zendesk_rate_limit", "zendesk_rate_window"):
         if getattr(s, name) < 1:
             problems.append(f"{env_name(name)}: must be at least 1")
     if s.cache_url and not s.cache_url.startswith(("redis://", "rediss://")):

@@ -11,6 +11,7 @@ from datetime import timedelta
 from itsdangerous import URLSafeTimedSerializer
 
 from connector.adapters.aep import AepClient
+from connector.adapters.ratelimit import Budget
 from connector.adapters.salesforce import SalesforceClient
 from connector.adapters.zendesk import ZendeskClient
 from connector.config import Settings
@@ -128,7 +129,10 @@ def build_runtime(settings: Settings) -> Runtime:
         cache = RedisProfileCache(settings.cache_url, ttl=settings.profile_cache_ttl)
     lookup = ProfileLookup(aep=aep, manifest=manifest, cache=cache, executor=executor)
     store = Store(settings.database_url)
-    zendesk = ZendeskClient(settings) if settings.zendesk_url else None
+    shared = settings.queue_url if settings.queue_url.startswith(("redis://", "rediss://")) else None
+    zendesk = ZendeskClient(settings, budget=Budget(name="Zendesk", limit=settings.zendesk_rate_limit,
+                                                    window_s=settings.zendesk_rate_window, redis_url=shared)) \
+        if settings.zendesk_url else None
     salesforce = SalesforceClient(settings) if settings.salesforce_instance_url else None
     queue_box: list[JobQueue] = []
     enrichment = Enrichment(store=store, lookup=lookup, manifest=manifest, max_attempts=settings.job_max_attempts,

@@ -21,6 +21,7 @@ from zenpy.lib.exception import APIException, RatelimitBudgetExceeded, RecordNot
 
 from connector import errors
 from connector.adapters.http import RetryPolicy, build_session, error_from_response, retry_after, send
+from connector.adapters.ratelimit import Budget
 from connector.config import Settings
 from connector.metrics import observe_response
 
@@ -57,7 +58,7 @@ class ZendeskTicket:
 
 
 class ZendeskClient:
-    def __init__(self, settings: Settings, *, timeout: float = 10.0) -> None:
+    def __init__(self, settings: Settings, *, timeout: float = 10.0, budget: Budget | None = None) -> None:
         settings.require("zendesk_url", "zendesk_email", "zendesk_api_token")
         self._base = str(settings.zendesk_url).rstrip("/")
         self.policy = RetryPolicy(timeout=timeout, retries=1, max_wait=1.0)
@@ -74,6 +75,7 @@ class ZendeskClient:
                 api.protocol = parts.scheme
         self._me: int | None = None
         self._blocked_until = 0.0  # shared by every thread: after a 429, nobody calls until it passes
+        self._budget = budget
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -182,6 +184,8 @@ class ZendeskClient:
         if wait > 0:
             raise errors.UpstreamRateLimited("Zendesk rate limit reached (waiting for the window to reset)",
                                              service=SERVICE, upstream_status=429, retry_after=wait)
+        if self._budget is not None:
+            self._budget.take()
 
     def _zen(self, call: Any) -> Any:
         """Run a zenpy call, translating its exceptions into the error tree."""

@@ -137,3 +137,23 @@ def test_redis_cache_is_shared_by_web_processes(settings, aep):
     finally:
         first.close()
         second.close()
+
+
+@pytest.mark.parametrize("shared", [False, pytest.param(True, marks=needs_redis)], ids=["in-process", "redis"])
+def test_request_budget_is_shared_and_resets_each_window(shared):
+    from connector.adapters.ratelimit import Budget
+    from connector.errors import UpstreamRateLimited
+
+    now = [1_000_000.0]
+    name = f"test-{uuid.uuid4().hex[:8]}"
+    url = REDIS if shared else None
+    workers = [Budget(name=name, limit=3, window_s=10, redis_url=url, clock=lambda: now[0]) for _ in range(2)]
+    if not shared:
+        workers = [workers[0], workers[0]]  # one process: one object
+    for worker in (workers[0], workers[1], workers[0]):
+        worker.take()
+    with pytest.raises(UpstreamRateLimited) as info:
+        workers[1].take()  # the fourth request of the window, whoever makes it
+    assert info.value.retry_after == 10.0
+    now[0] += 10
+    workers[1].take()  # a new window
