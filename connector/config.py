@@ -70,6 +70,7 @@ class Settings:
     retention_days: int = 90
     worker_threads: int = 2
     job_max_attempts: int = 6
+    job_lease_seconds: int = 120  # a job held longer by a silent worker is given to another
     session_secret: str | None = field(default=None, repr=False)
     log_level: str = "INFO"
 
@@ -181,7 +182,8 @@ def _validate(s: Settings) -> list[str]:
     for name in ("aep_retries", "profile_cache_ttl", "worker_threads"):
         if getattr(s, name) < 0:
             problems.append(f"{env_name(name)}: must not be negative")
-    for name in ("web_threads", "job_max_attempts", "retention_days", "zendesk_rate_limit", "zendesk_rate_window"):
+    for name in ("web_threads", "job_max_attempts", "retention_days", "zendesk_rate_limit", "zendesk_rate_window",
+                 "job_lease_seconds"):
         if getattr(s, name) < 1:
             problems.append(f"{env_name(name)}: must be at least 1")
     if s.cache_url and not s.cache_url.startswith(("redis://", "rediss://")):

@@ -128,7 +128,7 @@ def build_runtime(settings: Settings) -> Runtime:
     if settings.cache_url:
         cache = RedisProfileCache(settings.cache_url, ttl=settings.profile_cache_ttl)
     lookup = ProfileLookup(aep=aep, manifest=manifest, cache=cache, executor=executor)
-    store = Store(settings.database_url)
+    store = Store(settings.database_url, lease=timedelta(seconds=settings.job_lease_seconds))
     shared = settings.queue_url if settings.queue_url.startswith(("redis://", "rediss://")) else None
     zendesk = ZendeskClient(settings, budget=Budget(name="Zendesk", limit=settings.zendesk_rate_limit,
                                                     window_s=settings.zendesk_rate_window, redis_url=shared)) \
@@ -140,7 +140,8 @@ def build_runtime(settings: Settings) -> Runtime:
                             salesforce=salesforce, salesforce_api_share=settings.salesforce_api_share)
     retention = timedelta(days=settings.retention_days)
     queue = JobQueue(build_huey(settings), handler=enrichment.run, due=store.due,
-                     housekeeping=lambda: store.purge(older_than=retention))
+                     housekeeping=lambda: store.purge(older_than=retention),
+                     sweep_every_s=min(15.0, settings.job_lease_seconds / 3))
     queue_box.append(queue)
     return Runtime(settings, manifest, aep, lookup, executor, store, queue, enrichment, zendesk, salesforce,
                    sandboxes)

@@ -43,7 +43,8 @@ def build_huey(settings: Settings, *, immediate: bool = False, name: str = "conn
 
 class JobQueue:
     def __init__(self, huey: Huey, *, handler: Callable[[str], object], due: Callable[[], list[str]],
-                 housekeeping: Callable[[], object] | None = None) -> None:
+                 housekeeping: Callable[[], object] | None = None, sweep_every_s: float = SWEEP_EVERY_S) -> None:
+        self._sweep_every_s = sweep_every_s
         self.huey = huey
         self._due = due
         self._housekeeping = housekeeping
@@ -89,7 +90,7 @@ class JobQueue:
             self._consumer = None
 
     def _sweep_loop(self) -> None:
-        while not self._stop.wait(SWEEP_EVERY_S):
+        while not self._stop.wait(self._sweep_every_s):
             try:
                 self.sweep()
                 if self._housekeeping and time.monotonic() - self._last_housekeeping > HOUSEKEEPING_EVERY_S:

@@ -46,7 +46,8 @@ class AuditEntry:
 
 
 class Store:
-    def __init__(self, url: str, *, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, url: str, *, clock: Callable[[], datetime] = utcnow, lease: timedelta = LEASE) -> None:
+        self.lease = lease
         if url.startswith("sqlite:///"):
             path = url[len("sqlite:///"):]
             if path and path != ":memory:":
@@ -98,7 +99,7 @@ class Store:
             result = conn.execute(update(jobs).where(
                 jobs.c.record_key == record_key,
                 ((jobs.c.status == "pending") & due) | ((jobs.c.status == "running") & (jobs.c.lease_until < now)),
-            ).values(status="running", lease_until=now + LEASE, attempts=jobs.c.attempts + 1, updated_at=now))
+            ).values(status="running", lease_until=now + self.lease, attempts=jobs.c.attempts + 1, updated_at=now))
             if result.rowcount != 1:
                 return None
             return _job(conn.execute(select(jobs).where(jobs.c.record_key == record_key)).one())
@@ -124,14 +125,18 @@ class Store:
             return result.rowcount == 1
 
     def due(self, *, grace: timedelta = timedelta(seconds=30), limit: int = 500) -> list[str]:
-        """Jobs a sweeper should enqueue again: pending past their time, or running past their lease."""
+        """Jobs a sweeper should enqueue again: pending past their time, or running past their lease
+        (their worker died). They become pending as of now, so the next sweep does not send them again."""
         now = self.clock()
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(jobs.c.record_key).where(
+        with self.engine.begin() as conn:
+            keys = [r.record_key for r in conn.execute(select(jobs.c.record_key).where(
                 ((jobs.c.status == "pending") & (jobs.c.next_attempt_at < now - grace))
                 | ((jobs.c.status == "running") & (jobs.c.lease_until < now))
-            ).limit(limit)).all()
-        return [r.record_key for r in rows]
+            ).limit(limit)).all()]
+            if keys:
+                conn.execute(update(jobs).where(jobs.c.record_key.in_(keys)).values(
+                    status="pending", next_attempt_at=now, lease_until=None, updated_at=now))
+        return keys
 
     def job_counts(self) -> tuple[dict[str, int], float]:
         """Jobs by status, and the age in seconds of the oldest pending one (0 when none)."""
