@@ -26,28 +26,28 @@ class Budget:
         self._lock = threading.Lock()
         self._window, self._used = -1, 0
 
-    def take(self) -> None:
-        """Take one request from the current window, or raise with the wait until the next."""
+    def take(self, units: int = 1) -> None:
+        """Take ``units`` requests from the current window, or raise with the wait until the next."""
         now = self._clock()
         window = int(now // self.window_s)
-        used = self._take_redis(window) if self._redis is not None else self._take_local(window)
+        used = self._take_redis(window, units) if self._redis is not None else self._take_local(window, units)
         if used > self.limit:
             wait = (window + 1) * self.window_s - now
             raise errors.UpstreamRateLimited(f"{self.name} request budget for this window is spent",
                                              service=self.name, retry_after=max(0.5, wait))
 
-    def _take_local(self, window: int) -> int:
+    def _take_local(self, window: int, units: int) -> int:
         with self._lock:
             if window != self._window:
                 self._window, self._used = window, 0
-            self._used += 1
+            self._used += units
             return self._used
 
-    def _take_redis(self, window: int) -> int:
+    def _take_redis(self, window: int, units: int) -> int:
         key = f"aep-connector:budget:{self.name}:{window}"
         try:
             pipe = self._redis.pipeline()  # type: ignore[union-attr]
-            pipe.incr(key)
+            pipe.incrby(key, units)
             pipe.expire(key, self.window_s * 2)
             used, _ = pipe.execute()
         except Exception:

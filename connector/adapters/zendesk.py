@@ -76,6 +76,7 @@ class ZendeskClient:
         self._me: int | None = None
         self._blocked_until = 0.0  # shared by every thread: after a 429, nobody calls until it passes
         self._budget = budget
+        self._credit = threading.local()  # calls reserved by the job running on this thread
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -179,13 +180,23 @@ class ZendeskClient:
             raise error_from_response(response, service=SERVICE)
         return response
 
-    def _check_gate(self) -> None:
+    def reserve(self, calls: int) -> None:
+        """Take a job's calls from the shared budget at once; its calls then draw on the reservation."""
+        self._check_gate(units=calls)
+        self._credit.calls = calls
+
+    def _check_gate(self, units: int = 1) -> None:
         wait = self._blocked_until - time.monotonic()
         if wait > 0:
             raise errors.UpstreamRateLimited("Zendesk rate limit reached (waiting for the window to reset)",
                                              service=SERVICE, upstream_status=429, retry_after=wait)
-        if self._budget is not None:
-            self._budget.take()
+        if self._budget is None:
+            return
+        credit = getattr(self._credit, "calls", 0)
+        if units == 1 and credit > 0:
+            self._credit.calls = credit - 1
+            return
+        self._budget.take(units)
 
     def _zen(self, call: Any) -> Any:
         """Run a zenpy call, translating its exceptions into the error tree."""

@@ -23,6 +23,8 @@ from connector.store.db import AuditEntry, JobRow, Store, utcnow
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_S = 300.0
+RATE_LIMIT_PATIENCE = 20
+ZENDESK_CALLS_PER_JOB = 3  # read (with sideload), ticket PUT, user PUT
 SALESFORCE_OBJECTS = ("Case", "Contact", "Lead")
 SALESFORCE_PAUSE_S = 300.0  # re-check the org's usage every five minutes while paused
 
@@ -41,6 +43,7 @@ class ZendeskPort(Protocol):
     def read_ticket(self, ticket_id: int): ...
     def update_ticket(self, ticket_id: int, *, custom_fields: dict, add_tags: list[str], note: str | None) -> None: ...
     def update_user(self, requester, user_fields: dict) -> None: ...
+    def reserve(self, calls: int) -> None: ...
 
 
 def _fields_of(spec: Writeback, obj: str) -> list[str]:
@@ -104,7 +107,10 @@ class Enrichment:
         return outcome
 
     def _failed(self, job: JobRow, exc: errors.UpstreamError) -> str:
-        if not exc.retryable or job.attempts >= self.max_attempts:
+        # Waiting for a rate-limit window is not the job failing: it gets many more turns.
+        limit = self.max_attempts * RATE_LIMIT_PATIENCE if isinstance(exc, errors.UpstreamRateLimited) \
+            else self.max_attempts
+        if not exc.retryable or job.attempts >= limit:
             self.store.dead(job.record_key, error=f"{exc.code}: {exc.message}")
             log.warning("enrichment.dead", extra={"job": job.record_key, "reason": exc.code,
                                                   "attempts": job.attempts})
@@ -123,6 +129,7 @@ class Enrichment:
         if self.zendesk is None:
             raise errors.ConfigError("Zendesk is not configured (CONNECTOR_ZENDESK_URL…)")
         spec = self.manifest.writeback.get("zendesk")
+        self.zendesk.reserve(ZENDESK_CALLS_PER_JOB)  # all or nothing: no read that cannot be followed by its write
         ticket = self.zendesk.read_ticket(ticket_id)
         requester = ticket.requester
         if requester is None or spec is None:
