@@ -71,3 +71,22 @@ def test_gunicorn_logs_no_query_strings():
     assert "%(U)s" in namespace["access_log_format"]
     assert not any(token in namespace["access_log_format"] for token in ("%(q)s", "%(r)s", "%(f)s"))
     assert namespace["worker_class"] == "gthread" and namespace["bind"].endswith(":8080")
+
+
+def test_compose_file_validates_against_the_compose_specification(tmp_path):
+    """What `docker compose config` checks, without an engine: the Compose Specification schema
+    (vendored in check-jsonschema, so it runs offline)."""
+    import shutil
+    import subprocess
+
+    tool = shutil.which("check-jsonschema")
+    if tool is None:
+        pytest.skip("check-jsonschema is in the test extras")
+    good = subprocess.run([tool, "--builtin-schema", "vendor.compose-spec", str(DEPLOY / "docker-compose.yml")],
+                          capture_output=True, text=True, timeout=120)
+    assert good.returncode == 0, good.stdout + good.stderr
+    bad = tmp_path / "bad-compose.yml"
+    bad.write_text("services:\n  web:\n    image: aep\n    healthcheck: {intervall: 3s}\n", encoding="utf-8")
+    refused = subprocess.run([tool, "--builtin-schema", "vendor.compose-spec", str(bad)],
+                             capture_output=True, text=True, timeout=120)
+    assert refused.returncode != 0 and "intervall" in refused.stdout + refused.stderr
