@@ -15,7 +15,7 @@ from flask import Flask, Response, jsonify, request
 
 from connector.sandbox import seed
 from connector.sandbox.faults import Faults, Scripted
-from connector.sandbox.server import ServerThread
+from connector.sandbox.server import RunningEmulator
 
 ORG_ID = "ACME0000000000000000@AdobeOrg"
 CLIENT_ID = "sandbox-client-id"
@@ -379,24 +379,12 @@ def _scripted(item: Scripted) -> Response | None:
     return response
 
 
-class AepSandbox:
+class AepSandbox(RunningEmulator):
     """The AEP emulator as a running server, with its world exposed for tests."""
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, customers: int = seed.DEFAULT_CUSTOMERS) -> None:
         self.world = AepWorld(customers=customers)
-        self._server = ServerThread(create_app(self.world), host=host, port=port)
-        self.url = self._server.url
-
-    @property
-    def faults(self) -> Faults:
-        return self.world.faults
-
-    def start(self) -> "AepSandbox":
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
+        self._serve(create_app(self.world), host=host, port=port)
 
     def settings_overrides(self) -> dict:
         """Connector settings that point at this emulator."""

@@ -18,7 +18,7 @@ from flask import Flask, Response, jsonify, request
 
 from connector.sandbox import seed
 from connector.sandbox.faults import Faults
-from connector.sandbox.server import ServerThread
+from connector.sandbox.server import RunningEmulator
 from connector.sandbox.tls import self_signed
 
 ORG_ID = "00D5g000004ACMEEA2"
@@ -310,25 +310,13 @@ def _page(world: SalesforceWorld, obj: str, rows: list[dict], version: str, offs
     return body
 
 
-class SalesforceSandbox:
+class SalesforceSandbox(RunningEmulator):
     """The Salesforce emulator as a running https server; trust ``ca_bundle``."""
 
     def __init__(self, *, port: int = 0) -> None:
         self.world = SalesforceWorld()
         context, self.ca_bundle = self_signed()
-        self._server = ServerThread(create_app(self.world), port=port, ssl_context=context)
-        self.url = self._server.url
-
-    @property
-    def faults(self) -> Faults:
-        return self.world.faults
-
-    def start(self) -> SalesforceSandbox:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
+        self._serve(create_app(self.world), port=port, ssl_context=context)
 
     def settings_overrides(self) -> dict:
         return {"salesforce_instance_url": self.url, "salesforce_client_id": CLIENT_ID,

@@ -9,9 +9,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from typing import Any, TypeVar
 
 from waitress.server import create_server
 from werkzeug.serving import WSGIRequestHandler, make_server
+
+E = TypeVar("E", bound="RunningEmulator")
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -61,3 +64,25 @@ class ServerThread:
     def _stop_werkzeug(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+class RunningEmulator:
+    """Base of the emulators: a ``world`` (state, faults, request log) served on a loopback port."""
+
+    world: Any
+    url: str
+
+    def _serve(self, app: Any, **server: Any) -> None:
+        self._server = ServerThread(app, **server)
+        self.url = self._server.url
+
+    @property
+    def faults(self) -> Any:
+        return self.world.faults
+
+    def start(self: E) -> E:
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()

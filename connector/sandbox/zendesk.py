@@ -22,7 +22,7 @@ from markupsafe import escape
 
 from connector.sandbox import seed
 from connector.sandbox.faults import Faults
-from connector.sandbox.server import ServerThread
+from connector.sandbox.server import RunningEmulator
 from connector.sandbox.zendesk_hooks import Invocation, deliver, event_body, render
 
 ACCOUNT_ID = 123456
@@ -521,25 +521,13 @@ def _send(world: ZendeskWorld, session: requests.Session, hook: dict, body: byte
         threading.Thread(target=run, name="zendesk-webhook", daemon=True).start()
 
 
-class ZendeskSandbox:
+class ZendeskSandbox(RunningEmulator):
     """The Zendesk emulator as a running server, with its world exposed for tests and the demo."""
 
     def __init__(self, *, port: int = 0) -> None:
         self.world = ZendeskWorld()
         self._session = requests.Session()
-        self._server = ServerThread(create_app(self.world), port=port)
-        self.url = self._server.url
-
-    @property
-    def faults(self) -> Faults:
-        return self.world.faults
-
-    def start(self) -> ZendeskSandbox:
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
+        self._serve(create_app(self.world), port=port)
 
     def create_ticket(self, requester_id: int, *, subject: str | None = None) -> dict:
         """An end user opens a ticket: triggers and event subscriptions fire as in Zendesk."""
