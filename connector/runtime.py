@@ -64,6 +64,14 @@ class Runtime:
             self.queue.start(threads=self.settings.worker_threads)
             self.queue.sweep()
 
+    def accept(self, *, delivery_key: str, record_key: str, provider: str, rerun: bool = False) -> str:
+        """Record a delivery and queue its job: durable first (the store), then the queue; a lost
+        enqueue is made good by the sweeper. Returns queued, duplicate or done."""
+        status = self.store.accept(delivery_key=delivery_key, record_key=record_key, provider=provider, rerun=rerun)
+        if status == "queued":
+            self.queue.enqueue(record_key)
+        return status
+
     # -- Zendesk secrets and sessions ---------------------------------------------------------
 
     def zendesk_webhook_secret(self) -> str | None:

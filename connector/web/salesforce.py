@@ -58,10 +58,8 @@ def events():
         return "", 204
     key = record_key("salesforce", event.object_type, event.record_id)
     delivery = event.event_id or f"{event.event}:{event.record_id}:{request.headers.get('X-Connector-Timestamp')}"
-    status = rt.store.accept(delivery_key=f"salesforce:{delivery}", record_key=key, provider="salesforce",
-                             rerun=event.event != "case_created")
-    if status == "queued":
-        rt.queue.enqueue(key)
+    status = rt.accept(delivery_key=f"salesforce:{delivery}", record_key=key, provider="salesforce",
+                       rerun=event.event != "case_created")
     return jsonify(status=status), 200 if status == "duplicate" else 202
 
 
@@ -101,9 +99,8 @@ def outbound():
             if own and note.last_modified_by == own:
                 continue  # the connector's own write fired this rule: no loop
             key = record_key("salesforce", note.object_type, note.record_id)
-            if rt.store.accept(delivery_key=f"salesforce:om:{note.notification_id}", record_key=key,
-                               provider="salesforce", rerun=True) == "queued":
-                rt.queue.enqueue(key)
+            rt.accept(delivery_key=f"salesforce:om:{note.notification_id}", record_key=key, provider="salesforce",
+                      rerun=True)
     except Exception:  # no Ack: Salesforce keeps the message and sends it again; accepted ones dedupe
         log.exception("salesforce.outbound.enqueue_failed")
         return _fault(500, "Server", "the notifications could not be queued; send again")

@@ -79,11 +79,8 @@ def _caused_by_us(event: ZendeskEvent) -> bool:
 
 
 def _accept(delivery_key: str, ticket_id: int | None, *, rerun: bool = False) -> str:
-    rt = runtime()
     key = record_key("zendesk", "ticket", ticket_id)
-    status = rt.store.accept(delivery_key=delivery_key, record_key=key, provider="zendesk", rerun=rerun)
-    if status == "queued":
-        rt.queue.enqueue(key)
+    status = runtime().accept(delivery_key=delivery_key, record_key=key, provider="zendesk", rerun=rerun)
     log.info("zendesk.webhook.accepted", extra={"status": status})
     return status
 
