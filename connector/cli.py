@@ -263,12 +263,14 @@ def salesforce_backfill(obj: str, limit: int) -> None:
 
 
 @main.command()
-@click.option("--port", default=8080, show_default=True, type=int, help="Port of the connector.")
-def demo(port: int) -> None:
+@click.option("--port", default=None, type=int,
+              help="Port of the connector [default: 8080, or a free one when 8080 is taken].")
+def demo(port: int | None) -> None:
     """Start the AEP emulator and the connector on localhost with seed data; Ctrl-C stops."""
-    from connector.demo import run_demo
+    from connector.demo import DEFAULT_PORT, run_demo
 
-    _guarded(lambda: run_demo(port=port, echo=click.echo))
+    _guarded(lambda: run_demo(port=DEFAULT_PORT if port is None else port, echo=click.echo,
+                              any_port_if_taken=port is None))
 
 
 if __name__ == "__main__":

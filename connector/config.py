@@ -15,10 +15,11 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from connector.bundled import manifest_path
 from connector.errors import ConfigError
 
 PREFIX = "CONNECTOR_"
-DEFAULT_MAPPING = Path(__file__).resolve().parent.parent / "manifests" / "mappings" / "default.yaml"
+DEFAULT_MAPPING = manifest_path("mappings", "default.yaml")
 DEFAULT_SCOPES = "openid,session,AdobeID,read_organizations,additional_info.projectedProductContext"
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 AEP_REQUIRED = ("aep_client_id", "aep_client_secret", "aep_org_id")

@@ -5,6 +5,7 @@ CONNECTOR_QUEUE_URL say otherwise, so each demo starts clean.
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
@@ -17,6 +18,7 @@ import requests
 
 from connector import create_app
 from connector.config import load_settings
+from connector.errors import ConfigError
 from connector.runtime import WEBHOOK_SECRET_KEY, build_runtime
 from connector.sandbox import seed
 from connector.sandbox.server import ServerThread
@@ -25,9 +27,10 @@ from connector.textcard import render
 from connector.web.verify import callout_signature
 
 DEMO_TICKET_REQUESTER = 1001  # seed customer 1
+DEFAULT_PORT = 8080
 
 
-def run_demo(*, port: int, echo: Callable[[str], None], serve: bool = True) -> int:
+def run_demo(*, port: int, echo: Callable[[str], None], serve: bool = True, any_port_if_taken: bool = False) -> int:
     settings = load_settings().replace(sandbox=True)
     state = tempfile.mkdtemp(prefix="aep-connector-demo-")
     if "CONNECTOR_DATABASE_URL" not in os.environ:
@@ -35,9 +38,14 @@ def run_demo(*, port: int, echo: Callable[[str], None], serve: bool = True) -> i
     if "CONNECTOR_QUEUE_URL" not in os.environ:
         settings = settings.replace(queue_url=f"sqlite:///{state}/queue.db")
     runtime = build_runtime(settings)
+    try:
+        server = _bind(runtime, port=port, any_port_if_taken=any_port_if_taken, echo=echo)
+    except BaseException:
+        runtime.close()
+        raise
     runtime.warm()
     aep_sandbox, zendesk_sandbox, salesforce_sandbox = runtime.sandboxes
-    server = ServerThread(create_app(runtime=runtime), port=port, threads=runtime.settings.web_threads).start()
+    server.start()
     zendesk_sandbox.world.app_url = server.url + "/zendesk/sidebar"
     runtime.start_workers()
     install_zendesk(runtime.zendesk, endpoint=server.url + "/zendesk/webhooks",
@@ -54,6 +62,21 @@ def run_demo(*, port: int, echo: Callable[[str], None], serve: bool = True) -> i
         server.stop()
         runtime.close()
     return 0
+
+
+def _bind(runtime, *, port: int, any_port_if_taken: bool, echo: Callable[[str], None]) -> ServerThread:
+    """The connector's server on ``port``; when the default port is taken, on a free one instead."""
+    app = create_app(runtime=runtime)
+    try:
+        return ServerThread(app, port=port, threads=runtime.settings.web_threads)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise ConfigError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from None
+        if not any_port_if_taken:
+            raise ConfigError(f"port {port} is already in use: choose another with --port") from None
+    server = ServerThread(app, port=0, threads=runtime.settings.web_threads)
+    echo(f"Port {port} is already in use; the connector listens on {server.port} instead (--port chooses one).")
+    return server
 
 
 def _tour(runtime, base: str, aep_url: str, zendesk_sandbox, echo: Callable[[str], None]) -> None:

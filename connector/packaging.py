@@ -4,7 +4,9 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-APP_DIR = Path(__file__).resolve().parent.parent / "manifests" / "zendesk"
+from connector.bundled import manifest_path
+
+APP_DIR = manifest_path("zendesk")
 SKIP = {".DS_Store", "tmp", "zcli.apps.config.json"}
 
 

@@ -6,6 +6,7 @@ import contextlib
 import signal
 import threading
 
+from connector.config import env_name
 from connector.sandbox.aep import AepSandbox
 
 
@@ -16,6 +17,8 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=0.0, help="added to every response")
     parser.add_argument("--customers", type=int, default=2000)
     parser.add_argument("--preload", action="store_true", help="generate all seed data before serving")
+    parser.add_argument("--print-env", action="store_true",
+                        help="also print the CONNECTOR_* settings that point the connector at this emulator")
     args = parser.parse_args()
     sandbox = AepSandbox(host=args.host, port=args.port, customers=args.customers)
     if args.preload:
@@ -23,6 +26,9 @@ def main() -> None:
     sandbox.faults.update(latency_ms=args.latency_ms)
     sandbox.start()
     print(f"AEP emulator listening on {sandbox.url}", flush=True)
+    if args.print_env:
+        for name, value in sandbox.settings_overrides().items():
+            print(f"{env_name(name)}={value}", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with contextlib.suppress(KeyboardInterrupt):

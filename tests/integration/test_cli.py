@@ -162,3 +162,33 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def test_demo_on_a_taken_port_says_how_to_choose_one():
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CONNECTOR_")}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "connector.cli", "demo", "--port", str(port)], env=clean,
+                              capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"aep-connector: port {port} is already in use: choose another with --port"
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_demo_moves_to_a_free_port_when_the_default_one_is_taken(monkeypatch):
+    from connector.demo import run_demo
+
+    for name in [k for k in os.environ if k.startswith("CONNECTOR_")]:
+        monkeypatch.delenv(name)
+    lines: list[str] = []
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert run_demo(port=port, echo=lines.append, serve=False, any_port_if_taken=True) == 0
+    moved = re.fullmatch(rf"Port {port} is already in use; the connector listens on (\d+) instead \(--port chooses "
+                         r"one\)\.", lines[0])
+    assert moved and int(moved.group(1)) != port
+    assert any(line.startswith(f"Connector:         http://127.0.0.1:{moved.group(1)}") for line in lines)
