@@ -14,6 +14,7 @@ from sqlalchemy import text
 from connector.config import Settings
 from connector.jobs.queue import JobQueue, build_huey
 from connector.store.db import LEASE, AuditEntry, Store, utcnow
+from tests.pgdb import scratch_database
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 REDIS = "redis://127.0.0.1:6379/0"
@@ -37,11 +38,17 @@ needs_postgres = pytest.mark.skipif(not _reachable(POSTGRES), reason="PostgreSQL
 needs_redis = pytest.mark.skipif(not _reachable(REDIS), reason="Redis is not running on 127.0.0.1:6379")
 
 
+@pytest.fixture(scope="module")
+def postgres_url():
+    with scratch_database() as url:
+        yield url
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=needs_postgres)])
 def store(request, tmp_path):
     if request.param == "sqlite":
         return Store(f"sqlite:///{tmp_path}/connector.db")
-    backend = Store(POSTGRES)
+    backend = Store(request.getfixturevalue("postgres_url"))
     with backend.engine.begin() as conn:
         conn.execute(text("TRUNCATE deliveries, jobs, audit, settings_kv"))
     return backend

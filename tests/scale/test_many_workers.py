@@ -4,6 +4,7 @@ while; afterwards every ticket holds exactly one note, nothing is lost and Zende
 was never exceeded."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -22,6 +23,7 @@ from connector.sandbox.aep import AepSandbox
 from connector.sandbox.zendesk import ZendeskSandbox
 from connector.store.db import Store
 from tests.integration.test_backends import POSTGRES, _reachable
+from tests.pgdb import scratch_database
 from tests.scale.slowproxy import SlowProxy
 from tests.zendesk_helpers import signed_headers
 
@@ -60,13 +62,13 @@ def stack(tmp_path):
 
     for db in (6, 7):
         redis.Redis.from_url(f"redis://127.0.0.1:6379/{db}").flushdb()
-    store = Store(POSTGRES)
-    with store.engine.begin() as conn:
-        conn.execute(text("TRUNCATE deliveries, jobs, audit, settings_kv"))
+    database = contextlib.ExitStack()
+    postgres = database.enter_context(scratch_database())
+    store = Store(postgres)
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONNECTOR_")}
     env.update({**{f"CONNECTOR_{k.upper()}": str(v) for k, v in {**aep.settings_overrides(),
                                                                   **zd.settings_overrides()}.items()},
-                "CONNECTOR_ZENDESK_WEBHOOK_SECRET": SECRET, "CONNECTOR_DATABASE_URL": POSTGRES,
+                "CONNECTOR_ZENDESK_WEBHOOK_SECRET": SECRET, "CONNECTOR_DATABASE_URL": postgres,
                 "CONNECTOR_QUEUE_URL": f"{redis_url}/6", "CONNECTOR_CACHE_URL": f"{redis_url}/7",
                 "CONNECTOR_ZENDESK_RATE_LIMIT": str(int(LIMIT * 0.9)), "CONNECTOR_ZENDESK_RATE_WINDOW": str(WINDOW_S),
                 "CONNECTOR_JOB_LEASE_SECONDS": "10", "CONNECTOR_WORKER_THREADS": "0", "CONNECTOR_API_KEYS": "k",
@@ -93,6 +95,8 @@ def stack(tmp_path):
                 proc.kill()
         proxy.close()
         aep.stop()
+        store.engine.dispose()
+        database.close()
         zd.stop()
 
 
