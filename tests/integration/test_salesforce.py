@@ -224,7 +224,7 @@ def test_outbound_message_is_acked_after_every_notification_is_queued(sfruntime,
     contact = sf.world.records["Contact"][record_id("Contact", 3)]
     body = envelope([("Contact", {"Id": contact["Id"], "Email": contact["Email"]}),
                      ("Case", {"Id": CASE, "Subject": "x"})],
-                    notification_ids=["04l5g0000000001AAA", "04l5g0000000002AAA"])
+                    notification_ids=["04l5g0000000001AAA", "04l5g0000000002AAA"], session_id=sf.world.issue_token())
     delivery = send(connector_server_sf.url + "/salesforce/outbound", body)
     assert delivery.acknowledged and delivery.attempts == [200]
     keys = {j.record_key for j in sfruntime.store.list_jobs()}
@@ -243,11 +243,12 @@ def test_outbound_from_another_org_is_refused_with_a_fault(sfclient, sfruntime):
     assert b"<Ack>" not in response.data and sfruntime.store.list_jobs() == []
 
 
-def test_fifteen_character_org_id_matches(sfclient, sfruntime):
+def test_fifteen_character_org_id_matches(sfclient, sfruntime, sf):
     from connector.sandbox.salesforce_outbound import envelope
 
     response = sfclient.post("/salesforce/outbound", data=envelope([("Contact", {"Id": CONTACT})],
-                                                                   org_id="00D5g000004ACME"))
+                                                                   org_id="00D5g000004ACME",
+                                                                   session_id=sf.world.issue_token()))
     assert response.status_code == 200 and b"<Ack>true</Ack>" in response.data
 
 
@@ -275,7 +276,7 @@ def test_outbound_sender_retries_until_acknowledged(sfsettings, sf):
     runtime = build_runtime(sfsettings.replace(salesforce_org_id=None))  # misconfigured at first: faults
     server = ServerThread(create_app(runtime=runtime)).start()
     try:
-        body = envelope([("Contact", {"Id": CONTACT})])
+        body = envelope([("Contact", {"Id": CONTACT})], session_id=sf.world.issue_token())
         first = send(server.url + "/salesforce/outbound", body, tries=2, backoff_s=0.01)
         assert not first.acknowledged and first.attempts == [500, 500]
         runtime.settings = sfsettings  # the admin fixes the setting; Salesforce's next retry lands
