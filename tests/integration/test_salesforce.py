@@ -87,6 +87,14 @@ def _replayed(body):
     return signed(body, stamp=str(int(time.time()) - 3600))
 
 
+def _nan_timestamp(body):  # float("nan") compares as inside any window
+    return signed(body, stamp="nan")
+
+
+def _fractional_timestamp(body):
+    return signed(body, stamp=f"{int(time.time())}.5")
+
+
 def _other_secret(body):
     return signed(body, secret="another-secret")
 
@@ -100,7 +108,8 @@ def _unsigned(body):
     return raw, {"Content-Type": "application/json"}
 
 
-@pytest.mark.parametrize("attack", [_bad_signature, _replayed, _other_secret, _other_path, _unsigned],
+@pytest.mark.parametrize("attack", [_bad_signature, _replayed, _nan_timestamp, _fractional_timestamp, _other_secret,
+                                    _other_path, _unsigned],
                          ids=lambda f: f.__name__.strip("_"))
 def test_unauthentic_callouts_are_refused_and_nothing_is_queued(sfclient, sfruntime, attack):
     raw, headers = attack({"event": "case_created", "recordId": CASE})
@@ -295,7 +304,9 @@ def test_canvas_signed_request_renders_the_card(sfclient, urlsafe):
     html = response.get_data(as_text=True)
     customer = seed.customer(1)
     assert f"<h1>{customer.first} {customer.last}</h1>" in html and "Write to ticket" not in html
-    assert "frame-ancestors" in response.headers["Content-Security-Policy"]
+    policy = response.headers["Content-Security-Policy"]
+    assert f"frame-ancestors {sfclient.application.extensions['connector'].settings.salesforce_instance_url}" in policy
+    assert "*" not in policy
 
 
 @pytest.mark.parametrize("make, status", [
@@ -304,7 +315,11 @@ def test_canvas_signed_request_renders_the_card(sfclient, urlsafe):
     (lambda cr: cr(CASE).replace(".", "X", 1), 401),
     (lambda cr: "garbage", 401),
     (lambda cr: cr("nope"), 400),
-], ids=["wrong-secret", "other-org", "broken", "garbage", "no-record"])
+    (lambda cr: cr(CASE, issued_at=int(time.time()) - 301), 401),
+    (lambda cr: cr(CASE, issued_at=int(time.time()) + 300), 401),
+    (lambda cr: cr(CASE, issued_at="now"), 401),
+], ids=["wrong-secret", "other-org", "broken", "garbage", "no-record", "replayed-after-5-min", "from-the-future",
+        "undated"])
 def test_bad_canvas_requests_are_refused(sfclient, make, status):
     from connector.sandbox.salesforce import canvas_request
 
