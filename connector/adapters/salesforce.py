@@ -124,9 +124,9 @@ class SalesforceClient:
         (OpenID Connect UserInfo); an unknown or expired token is refused with 401 (403 is read the same).
         """
         try:
-            response = self._session.get(self._base + USERINFO_PATH, timeout=USERINFO_TIMEOUT_S,
-                                         allow_redirects=False,
-                                         headers={"Authorization": f"Bearer {session_id}", "Accept": "application/json"})
+            response = self._session.get(self._base + USERINFO_PATH, timeout=USERINFO_TIMEOUT_S, allow_redirects=False,
+                                         headers={"Authorization": f"Bearer {session_id}",
+                                                  "Accept": "application/json"})
         except requests.Timeout:
             raise errors.UpstreamUnavailable("Salesforce did not answer in time", service=SERVICE) from None
         except requests.RequestException:

@@ -16,6 +16,7 @@ from connector.config import Settings
 from connector.runtime import Runtime
 from connector.schemas.salesforce import RECORD_ID_RE, CalloutSchema, OutboundMessage, parse_outbound
 from connector.services.enrichment import record_key
+from connector.services.outbound import OutboundGate
 from connector.web.verify import check_callout, check_canvas
 
 log = logging.getLogger(__name__)
@@ -96,16 +97,16 @@ def _vouched_by_transport() -> bool:
         if hmac.compare_digest(given.encode("utf-8", "replace"), settings.salesforce_outbound_token.encode("utf-8")):
             return True
     header = settings.salesforce_outbound_client_cert_header
-    return bool(header) and request.headers.get(header, "") == "SUCCESS"
+    return header is not None and request.headers.get(header, "") == "SUCCESS"
 
 
-def _session_fault(message: OutboundMessage, org_id: str) -> Response | None:
+def _session_fault(gate: OutboundGate, message: OutboundMessage, org_id: str) -> Response | None:
     """None when the message's SessionId is a session of ``org_id``; else the fault to answer."""
     if message.session_id is None:
         log.warning("salesforce.outbound.unauthenticated", extra={"reason": "no_session"})
         return _fault(403, "Client", "unauthenticated: turn on Send Session ID (or configure the endpoint token)")
     try:
-        belongs = runtime().outbound.session_belongs_to(message.session_id, org_id)  # type: ignore[union-attr]
+        belongs = gate.session_belongs_to(message.session_id, org_id)
     except errors.UpstreamError as exc:
         log.warning("salesforce.outbound.session_check_failed", extra={"reason": exc.code})
         return _fault(503, "Server", "the session could not be verified now; send again")
@@ -120,9 +121,11 @@ def outbound():
     """Outbound Message (SOAP): authenticated (session of our org, or a configured alternative),
     within the org's budget, and acknowledged only after every notification is durably queued (§3)."""
     rt = runtime()
-    expected = rt.settings.salesforce_org_id
+    expected, gate = rt.settings.salesforce_org_id, rt.outbound
     if not expected:
         return _fault(500, "Server", "no CONNECTOR_SALESFORCE_ORG_ID is configured")
+    if gate is None:
+        return _fault(500, "Server", "Outbound Messages are not set up in this process")
     vouched = _vouched_by_transport()
     try:
         message = parse_outbound(request.get_data(cache=True))
@@ -131,9 +134,9 @@ def outbound():
     if message.organization_id[:15] != expected[:15]:  # 15- and 18-character ids name the same org
         log.warning("salesforce.outbound.foreign_org")
         return _fault(403, "Client", "messages from this organization are not accepted")
-    if not vouched and (refused := _session_fault(message, expected)) is not None:
+    if not vouched and (refused := _session_fault(gate, message, expected)) is not None:
         return refused
-    wait = rt.outbound.admit(len(message.notifications))  # type: ignore[union-attr]
+    wait = gate.admit(len(message.notifications))
     if wait is not None:
         log.warning("salesforce.outbound.budget_spent", extra={"notifications": len(message.notifications)})
         response = _fault(503, "Server", "too many notifications this minute; send again later")

@@ -11,8 +11,8 @@ import pytest
 from connector import create_app
 from connector.adapters.ratelimit import Budget
 from connector.runtime import build_runtime
-from connector.sandbox.salesforce import ORG_ID, record_id
 from connector.sandbox.faults import Scripted
+from connector.sandbox.salesforce import ORG_ID, record_id
 from connector.sandbox.salesforce_outbound import envelope
 from connector.services.outbound import OutboundGate
 
