@@ -107,6 +107,8 @@ def _session_fault(gate: OutboundGate, message: OutboundMessage, org_id: str) ->
         return _fault(403, "Client", "unauthenticated: turn on Send Session ID (or configure the endpoint token)")
     try:
         belongs = gate.session_belongs_to(message.session_id, org_id)
+    except errors.ConfigError as exc:
+        return _fault(500, "Server", exc.message)
     except errors.UpstreamError as exc:
         log.warning("salesforce.outbound.session_check_failed", extra={"reason": exc.code})
         return _fault(503, "Server", "the session could not be verified now; send again")
@@ -136,7 +138,10 @@ def outbound():
         return _fault(403, "Client", "messages from this organization are not accepted")
     if not vouched and (refused := _session_fault(gate, message, expected)) is not None:
         return refused
-    wait = gate.admit(len(message.notifications))
+    try:
+        wait = gate.admit(len(message.notifications))
+    except errors.UpstreamError:  # the shared budget (Redis) did not answer
+        return _fault(503, "Server", "the notification budget could not be checked now; send again")
     if wait is not None:
         log.warning("salesforce.outbound.budget_spent", extra={"notifications": len(message.notifications)})
         response = _fault(503, "Server", "too many notifications this minute; send again later")

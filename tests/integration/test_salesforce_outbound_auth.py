@@ -174,3 +174,22 @@ def test_the_org_id_is_still_checked_when_the_token_vouches(token_client, sf):
     body = envelope(contacts(1), org_id=OTHER_ORG)
     assert ORG_ID[:15] != OTHER_ORG[:15]
     assert_refused(post(client, body, query=f"?token={TOKEN}"), runtime)
+
+
+def test_without_an_instance_url_sessions_cannot_be_checked_and_the_fault_says_so(sfsettings, sf):
+    runtime = build_runtime(sfsettings.replace(salesforce_instance_url=None))
+    try:
+        client = create_app(runtime=runtime).test_client()
+        response = post(client, envelope(contacts(1), session_id=sf.world.issue_token()))
+        assert_refused(response, runtime, status=500, code="Server")
+        assert b"CONNECTOR_SALESFORCE_INSTANCE_URL" in response.data and sf.world.calls() == []
+    finally:
+        runtime.close()
+
+
+def test_an_unreachable_shared_budget_is_a_retryable_fault(sfclient, sfruntime, sf):
+    sfruntime.outbound = OutboundGate(org_of=sfruntime.salesforce.session_org,
+                                      budget=Budget(name="outbound-test", limit=300, window_s=60,
+                                                    redis_url="redis://127.0.0.1:1/0"))
+    response = post(sfclient, envelope(contacts(1), session_id=sf.world.issue_token()))
+    assert_refused(response, sfruntime, status=503, code="Server")
