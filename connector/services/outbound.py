@@ -19,6 +19,7 @@ from connector import errors
 SESSION_TTL_S = 300.0  # shorter than any session lifetime Salesforce offers (15 min at least)
 REFUSED_TTL_S = 60.0
 MAX_SESSIONS = 1024
+CHECKS_PER_MINUTE = 60  # userinfo calls for sessions not yet known: forgeries with new ids each are capped
 
 
 class NotificationBudget(Protocol):
@@ -29,10 +30,12 @@ class OutboundGate:
     """Session verification with a bounded cache, and the budget of accepted notifications."""
 
     def __init__(self, *, org_of: Callable[[str], str | None] | None, budget: NotificationBudget,
-                 ttl_s: float = SESSION_TTL_S, refused_ttl_s: float = REFUSED_TTL_S, max_sessions: int = MAX_SESSIONS,
+                 checks: NotificationBudget | None = None, ttl_s: float = SESSION_TTL_S,
+                 refused_ttl_s: float = REFUSED_TTL_S, max_sessions: int = MAX_SESSIONS,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._org_of = org_of
         self._budget = budget
+        self._checks = checks
         self._ttl_s, self._refused_ttl_s, self._max = ttl_s, refused_ttl_s, max_sessions
         self._clock = clock
         self._lock = threading.Lock()
@@ -42,23 +45,16 @@ class OutboundGate:
     def session_belongs_to(self, session_id: str, org_id: str) -> bool:
         """True when Salesforce says the session is one of ``org_id`` (15- or 18-character forms).
 
-        Raises UpstreamUnavailable when Salesforce cannot be asked (the sender retries), ConfigError
-        when no Salesforce instance is configured to ask.
+        Raises UpstreamUnavailable when Salesforce cannot be asked (the sender retries), or when this
+        minute's budget of checks is spent (UpstreamRateLimited); ConfigError when no Salesforce
+        instance is configured to ask.
         """
         if self._org_of is None:
             raise errors.ConfigError("set CONNECTOR_SALESFORCE_INSTANCE_URL to verify Outbound Message sessions")
         digest = hashlib.sha256(session_id.encode("utf-8")).hexdigest()
         org = self._cached(digest)
         if org is None:
-            with self._lock:
-                pending = self._pending.setdefault(digest, threading.Lock())
-            with pending:  # concurrent messages with one session wait for the first one's answer
-                org = self._cached(digest)
-                if org is None:
-                    org = self._org_of(session_id) or ""
-                    self._remember(digest, org)
-            with self._lock:
-                self._pending.pop(digest, None)
+            org = self._ask(digest, session_id, self._org_of)
         return bool(org) and org[:15] == org_id[:15]
 
     def admit(self, notifications: int) -> float | None:
@@ -69,6 +65,22 @@ class OutboundGate:
         except errors.UpstreamRateLimited as exc:
             return exc.retry_after or 1.0
         return None
+
+    def _ask(self, digest: str, session_id: str, org_of: Callable[[str], str | None]) -> str:
+        with self._lock:
+            pending = self._pending.setdefault(digest, threading.Lock())
+        try:
+            with pending:  # concurrent messages with one session wait for the first one's answer
+                org = self._cached(digest)
+                if org is None:
+                    if self._checks is not None:
+                        self._checks.take()
+                    org = org_of(session_id) or ""
+                    self._remember(digest, org)
+                return org
+        finally:
+            with self._lock:
+                self._pending.pop(digest, None)
 
     def _cached(self, digest: str) -> str | None:
         with self._lock:

@@ -193,3 +193,15 @@ def test_an_unreachable_shared_budget_is_a_retryable_fault(sfclient, sfruntime, 
                                                     redis_url="redis://127.0.0.1:1/0"))
     response = post(sfclient, envelope(contacts(1), session_id=sf.world.issue_token()))
     assert_refused(response, sfruntime, status=503, code="Server")
+
+
+def test_a_flood_of_forged_sessions_costs_a_bounded_number_of_checks(sfclient, sfruntime, sf):
+    minute = lambda: 60 * 16_667 + 20.0  # noqa: E731 - one fixed minute
+    sfruntime.outbound = OutboundGate(org_of=sfruntime.salesforce.session_org,
+                                      budget=Budget(name="outbound-test", limit=300, window_s=60, clock=minute),
+                                      checks=Budget(name="checks-test", limit=5, window_s=60, clock=minute))
+    statuses = [post(sfclient, envelope(contacts(1), session_id=f"00D5g000004ACME!forged-{i:04d}")).status_code
+                for i in range(8)]
+    assert statuses == [403] * 5 + [503] * 3
+    assert len(sf.world.calls(USERINFO)) == 5 and len(sf.world.calls()) == 5
+    assert sfruntime.store.list_jobs() == []

@@ -159,3 +159,19 @@ def test_the_budget_admits_until_spent_then_names_the_wait():
     assert checks.admit(1) == pytest.approx(45.0)
     clock.now += 45
     assert checks.admit(10) is None
+
+
+def test_checks_of_unknown_sessions_are_capped_per_minute_but_known_ones_still_pass():
+    salesforce, clock = FakeSalesforce({"good": ORG}), Clock()
+    clock.now = 60 * 100.0
+    checks = OutboundGate(org_of=salesforce.session_org, budget=Budget(name="t", limit=10, window_s=60, clock=clock),
+                          checks=Budget(name="c", limit=3, window_s=60, clock=clock), clock=clock)
+    assert checks.session_belongs_to("good", ORG)
+    assert not checks.session_belongs_to("forged-1", ORG) and not checks.session_belongs_to("forged-2", ORG)
+    with pytest.raises(errors.UpstreamRateLimited):
+        checks.session_belongs_to("forged-3", ORG)
+    assert checks.session_belongs_to("good", ORG)  # cached: no check needed
+    assert salesforce.asked == ["good", "forged-1", "forged-2"]
+    clock.now += 60
+    assert not checks.session_belongs_to("forged-3", ORG)
+    assert salesforce.asked[-1] == "forged-3"
