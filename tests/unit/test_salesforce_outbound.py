@@ -175,3 +175,26 @@ def test_checks_of_unknown_sessions_are_capped_per_minute_but_known_ones_still_p
     clock.now += 60
     assert not checks.session_belongs_to("forged-3", ORG)
     assert salesforce.asked[-1] == "forged-3"
+
+
+@pytest.mark.parametrize("environ, problem", [
+    ({"CONNECTOR_SALESFORCE_OUTBOUND_TOKEN": "short"}, "CONNECTOR_SALESFORCE_OUTBOUND_TOKEN"),
+    ({"CONNECTOR_SALESFORCE_OUTBOUND_CLIENT_CERT_HEADER": "X-Verify: SUCCESS"},
+     "CONNECTOR_SALESFORCE_OUTBOUND_CLIENT_CERT_HEADER"),
+    ({"CONNECTOR_SALESFORCE_OUTBOUND_PER_MINUTE": "0"}, "CONNECTOR_SALESFORCE_OUTBOUND_PER_MINUTE"),
+])
+def test_outbound_settings_are_validated_at_start(environ, problem):
+    from connector.config import load_settings
+
+    with pytest.raises(errors.ConfigError, match=problem):
+        load_settings(environ)
+
+
+def test_outbound_settings_defaults_and_values():
+    from connector.config import load_settings
+
+    assert load_settings({}).salesforce_outbound_per_minute == 300
+    settings = load_settings({"CONNECTOR_SALESFORCE_OUTBOUND_TOKEN": "t" * 24,
+                              "CONNECTOR_SALESFORCE_OUTBOUND_CLIENT_CERT_HEADER": "X-Client-Verify"})
+    assert settings.salesforce_outbound_client_cert_header == "X-Client-Verify"
+    assert "t" * 24 not in repr(settings)  # a secret: never in logs or tracebacks
