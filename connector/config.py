@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +60,10 @@ class Settings:
     salesforce_login_url: str = "https://login.salesforce.com"
     salesforce_namespace: str = ""
     salesforce_api_share: float = 0.8
+    # Outbound Messages: a verified SessionId of the org is the default proof; these are the alternatives.
+    salesforce_outbound_token: str | None = field(default=None, repr=False)  # ?token= in the endpoint URL
+    salesforce_outbound_client_cert_header: str | None = None  # set to SUCCESS by a TLS proxy that checked mTLS
+    salesforce_outbound_per_minute: int = 300  # notifications accepted per org and minute
     ca_bundle: str | None = None
     mapping: str = str(DEFAULT_MAPPING)
     database_url: str = "sqlite:///var/connector.db"
@@ -184,9 +189,15 @@ def _validate(s: Settings) -> list[str]:
         if getattr(s, name) < 0:
             problems.append(f"{env_name(name)}: must not be negative")
     for name in ("web_threads", "job_max_attempts", "retention_days", "zendesk_rate_limit", "zendesk_rate_window",
-                 "job_lease_seconds"):
+                 "job_lease_seconds", "salesforce_outbound_per_minute"):
         if getattr(s, name) < 1:
             problems.append(f"{env_name(name)}: must be at least 1")
+    if s.salesforce_outbound_token is not None and len(s.salesforce_outbound_token) < 24:
+        problems.append(f"{env_name('salesforce_outbound_token')}: at least 24 random characters "
+                        "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')")
+    header = s.salesforce_outbound_client_cert_header
+    if header is not None and not re.fullmatch(r"[A-Za-z0-9-]{1,64}", header):
+        problems.append(f"{env_name('salesforce_outbound_client_cert_header')}: an HTTP header name, got {header!r}")
     if s.cache_url and not s.cache_url.startswith(("redis://", "rediss://")):
         problems.append(f"{env_name('cache_url')}: expected redis://host:port/db (empty: in-process cache)")
     for name in ("database_url", "queue_url"):

@@ -22,6 +22,7 @@ from connector.schemas.manifest import load_manifest
 from connector.services.cache import ProfileCache, RedisProfileCache
 from connector.services.enrichment import Enrichment
 from connector.services.lookup import ProfileLookup
+from connector.services.outbound import CHECKS_PER_MINUTE, OutboundGate
 from connector.services.sidebar import SalesforceCards, Sidebar
 from connector.store.db import Store
 
@@ -44,6 +45,7 @@ class Runtime:
     salesforce: SalesforceClient | None = None
     sandboxes: list = field(default_factory=list)
     _zaf_key: str | None = None
+    outbound: OutboundGate | None = None
 
     def warm(self) -> None:
         """Fetch the token, merge policy, audience names and our Zendesk user ahead of the first agent."""
@@ -151,5 +153,11 @@ def build_runtime(settings: Settings) -> Runtime:
                      housekeeping=lambda: store.purge(older_than=retention),
                      sweep_every_s=min(15.0, settings.job_lease_seconds / 3))
     queue_box.append(queue)
+    org = (settings.salesforce_org_id or "")[:15]
+    outbound = OutboundGate(org_of=salesforce.session_org if salesforce is not None else None,
+                            budget=Budget(name=f"Salesforce-outbound-{org}", window_s=60, redis_url=shared,
+                                          limit=settings.salesforce_outbound_per_minute),
+                            checks=Budget(name=f"Salesforce-session-checks-{org}", limit=CHECKS_PER_MINUTE,
+                                          window_s=60, redis_url=shared))
     return Runtime(settings, manifest, aep, lookup, executor, store, queue, enrichment, zendesk, salesforce,
-                   sandboxes)
+                   sandboxes, outbound=outbound)

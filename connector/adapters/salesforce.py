@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 SERVICE = "Salesforce"
 API_VERSION = "59.0"
 TOKEN_PATH = "/services/oauth2/token"
+USERINFO_PATH = "/services/oauth2/userinfo"
+USERINFO_TIMEOUT_S = 5.0  # inside an Outbound Message delivery, which Salesforce gives 60 s
 COLLECTION_MAX = 200
 LIMIT_PAUSE_S = 900.0  # TotalRequests: the rolling 24 h allocation frees up slowly (reference §7.2)
 CONCURRENT_PAUSE_S = 5.0
@@ -113,6 +115,36 @@ class SalesforceClient:
                 outcomes.append(None if result.get("success") else
                                 "; ".join(f"{e.get('statusCode')}: {e.get('message')}" for e in errs) or "failed")
         return outcomes
+
+    def session_org(self, session_id: str) -> str | None:
+        """The org id of a Salesforce session (an Outbound Message's SessionId), or None when Salesforce
+        does not accept the session. Asked of the configured instance only, never of a URL in a message.
+
+        ``GET /services/oauth2/userinfo`` with the session as Bearer token names ``organization_id``
+        (OpenID Connect UserInfo); an unknown or expired token is refused with 401 (403 is read the same).
+        """
+        try:
+            response = self._session.get(self._base + USERINFO_PATH, timeout=USERINFO_TIMEOUT_S, allow_redirects=False,
+                                         headers={"Authorization": f"Bearer {session_id}",
+                                                  "Accept": "application/json"})
+        except requests.Timeout:
+            raise errors.UpstreamUnavailable("Salesforce did not answer in time", service=SERVICE) from None
+        except requests.RequestException:
+            raise errors.UpstreamUnavailable("cannot reach Salesforce", service=SERVICE) from None
+        if response.status_code in (401, 403):
+            return None
+        if response.status_code >= 500 or response.status_code == 429:
+            raise errors.UpstreamUnavailable(f"Salesforce userinfo answered {response.status_code}", service=SERVICE,
+                                             upstream_status=response.status_code)
+        try:
+            body = response.json() if response.status_code == 200 else None
+        except ValueError:
+            body = None
+        org = body.get("organization_id") if isinstance(body, dict) else None
+        if not isinstance(org, str) or not org:
+            raise errors.UpstreamError(f"Salesforce userinfo answered {response.status_code} without an org",
+                                       service=SERVICE, upstream_status=response.status_code)
+        return org
 
     # -- names with the managed-package namespace -----------------------------------------------------
 

@@ -66,6 +66,7 @@ class SalesforceWorld:
         with self.lock:
             self.used = 0
             self.tokens: dict[str, tuple[float, str]] = {}
+            self.token_orgs: dict[str, str] = {}
             self.records: dict[str, dict[str, dict]] = {obj: {} for obj in FIELDS}
             self.patches: list[tuple[str, str, dict]] = []
             self._ids = itertools.count(100_000)
@@ -84,10 +85,12 @@ class SalesforceWorld:
     def _blank(self, obj: str, rid: str) -> dict:
         return {name: None for name in FIELDS[obj]} | {"Id": rid}
 
-    def issue_token(self, user: str = INTEGRATION_USER) -> str:
+    def issue_token(self, user: str = INTEGRATION_USER, *, org: str = ORG_ID) -> str:
+        """A session (also what an Outbound Message with "Send Session ID" carries), of ``org``."""
         token = "00D!" + secrets.token_urlsafe(24)
         with self.lock:
             self.tokens[token] = (time.time() + self.token_ttl, user)
+            self.token_orgs[token] = org
         return token
 
     def expire_tokens(self) -> None:
@@ -180,6 +183,18 @@ def create_app(world: SalesforceWorld) -> Flask:  # noqa: C901 - one route table
         return jsonify(access_token=world.issue_token(), instance_url=base, token_type="Bearer",
                        id=f"{base}/id/{ORG_ID}/{INTEGRATION_USER}", issued_at=issued, scope="api",
                        signature=base64.b64encode(secrets.token_bytes(32)).decode())
+
+    @app.get("/services/oauth2/userinfo")
+    def userinfo():
+        """OpenID Connect UserInfo of the session's user; 401 for an unknown or expired token."""
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        with world.lock:
+            entry, org = world.tokens.get(token), world.token_orgs.get(token, ORG_ID)
+        if entry is None or entry[0] < time.time():
+            return Response("Bad_OAuth_Token", status=401, mimetype="text/plain")
+        base = request.host_url.rstrip("/")
+        return jsonify(sub=f"{base}/id/{org}/{entry[1]}", user_id=entry[1], organization_id=org,
+                       preferred_username=USERNAME, email=USERNAME, email_verified=True, zoneinfo="GMT")
 
     @app.route("/services/data/v<version>/sobjects/<obj>/<rid>", methods=["GET", "PATCH"])
     def sobject(version: str, obj: str, rid: str):
@@ -323,13 +338,15 @@ class SalesforceSandbox(RunningEmulator):
                 "salesforce_client_secret": CLIENT_SECRET, "salesforce_org_id": ORG_ID, "ca_bundle": self.ca_bundle}
 
 
-def canvas_request(record: str, *, org_id: str = ORG_ID, secret: str = CLIENT_SECRET, urlsafe: bool = False) -> str:
+def canvas_request(record: str, *, org_id: str = ORG_ID, secret: str = CLIENT_SECRET, urlsafe: bool = False,
+                   issued_at: object = None) -> str:
     """A Canvas signed request as Salesforce POSTs it for an app on a record page (reference §5.1)."""
     import hashlib
     import hmac
     import json
 
-    document = {"algorithm": "HMACSHA256", "issuedAt": int(time.time()), "userId": AGENT_USER,
+    document = {"algorithm": "HMACSHA256", "issuedAt": int(time.time()) if issued_at is None else issued_at,
+                "userId": AGENT_USER,
                 "client": {"instanceUrl": "https://acme.my.salesforce.com", "oauthToken": "00D!canvas",
                            "targetOrigin": "https://acme.my.salesforce.com", "refreshToken": None},
                 "context": {"user": {"userId": AGENT_USER, "userName": "agent@acme.example"},

@@ -16,8 +16,12 @@ ACK = "<Ack>true</Ack>"
 
 
 def envelope(records: list[tuple[str, dict]], *, org_id: str = ORG_ID, action_id: str = "04k5g000000AEPAAA",
-             notification_ids: list[str] | None = None) -> bytes:
-    """records: (object type, fields) pairs; each becomes a Notification with its sObject."""
+             notification_ids: list[str] | None = None, session_id: str | None = None) -> bytes:
+    """records: (object type, fields) pairs; each becomes a Notification with its sObject.
+
+    ``session_id``: what "Send Session ID" adds — a session of the org (``world.issue_token()`` of the
+    emulator); without it the element is nil, as when the option is off.
+    """
     ids = notification_ids or [f"04l5g{secrets.token_hex(6).upper()}A" for _ in records]
     notes = []
     for note_id, (obj, fields) in zip(ids, records, strict=True):
@@ -29,7 +33,7 @@ def envelope(records: list[tuple[str, dict]], *, org_id: str = ORG_ID, action_id
             'xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
             '<soapenv:Body><notifications xmlns="http://soap.sforce.com/2005/09/outbound">'
             f'<OrganizationId>{org_id}</OrganizationId><ActionId>{action_id}</ActionId>'
-            '<SessionId xsi:nil="true"/>'
+            + (f'<SessionId>{escape(session_id)}</SessionId>' if session_id else '<SessionId xsi:nil="true"/>') +
             f'<EnterpriseUrl>https://acme.my.salesforce.com/services/Soap/c/59.0/{org_id[:15]}</EnterpriseUrl>'
             f'<PartnerUrl>https://acme.my.salesforce.com/services/Soap/u/59.0/{org_id[:15]}</PartnerUrl>'
             + "".join(notes) + "</notifications></soapenv:Body></soapenv:Envelope>").encode()

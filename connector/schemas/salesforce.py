@@ -42,6 +42,25 @@ SOBJECT_NS = "urn:sobject.enterprise.soap.sforce.com"
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 
 
+KEY_PREFIXES = {"Contact": "003", "Lead": "00Q", "Case": "500"}  # reference §9: the objects we handle
+MAX_NOTIFICATIONS = 100  # Salesforce sends at most 100 per message (reference §3.1)
+_CHECKSUM_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+_SESSION_RE = re.compile(r"[!-~]{16,1024}")  # printable ASCII, no spaces: 00D…!AQ…
+
+
+def id_checksum(id15: str) -> str:
+    """The three-character suffix of an 18-character id: one letter per five characters, whose bits
+    mark the upper-case letters among them (case-safe form of the 15-character id)."""
+    return "".join(_CHECKSUM_ALPHABET[sum(1 << i for i, c in enumerate(id15[start:start + 5]) if "A" <= c <= "Z")]
+                   for start in (0, 5, 10))
+
+
+def record_id_ok(value: str, object_type: str) -> bool:
+    """A 15- or 18-character id of ``object_type`` (its key prefix), with a correct checksum suffix."""
+    return (RECORD_ID_RE.fullmatch(value) is not None and value[:3] == KEY_PREFIXES.get(object_type)
+            and (len(value) == 15 or value[15:] == id_checksum(value[:15])))
+
+
 @dataclass(frozen=True)
 class Notification:
     notification_id: str
@@ -54,6 +73,7 @@ class Notification:
 class OutboundMessage:
     organization_id: str
     action_id: str | None
+    session_id: str | None
     notifications: tuple[Notification, ...]
 
 
@@ -76,16 +96,28 @@ def parse_outbound(raw: bytes) -> OutboundMessage:
     org = (message.findtext(f"{{{OUTBOUND_NS}}}OrganizationId") or "").strip()
     if not RECORD_ID_RE.fullmatch(org):
         raise ValueError("missing or malformed OrganizationId")
-    notifications = []
-    for item in message.findall(f"{{{OUTBOUND_NS}}}Notification"):
-        sobject = item.find(f"{{{OUTBOUND_NS}}}sObject")
-        notification_id = (item.findtext(f"{{{OUTBOUND_NS}}}Id") or "").strip()
-        record = (sobject.findtext(f"{{{SOBJECT_NS}}}Id") if sobject is not None else "") or ""
-        kind = (sobject.get(XSI_TYPE, "") if sobject is not None else "").rpartition(":")[2]
-        if not notification_id or not RECORD_ID_RE.fullmatch(record.strip()) or kind not in EVENTS.values():
-            raise ValueError("a Notification lacks its Id, sObject type or sObject Id")
-        modified_by = sobject.findtext(f"{{{SOBJECT_NS}}}LastModifiedById") if sobject is not None else None
-        notifications.append(Notification(notification_id, kind, record.strip(), modified_by))
-    if not notifications or len(notifications) > 100:
-        raise ValueError("an Outbound Message carries 1 to 100 notifications")
-    return OutboundMessage(org, message.findtext(f"{{{OUTBOUND_NS}}}ActionId"), tuple(notifications))
+    session = (message.findtext(f"{{{OUTBOUND_NS}}}SessionId") or "").strip() or None
+    if session is not None and not _SESSION_RE.fullmatch(session):
+        raise ValueError("malformed SessionId")
+    items = message.findall(f"{{{OUTBOUND_NS}}}Notification")
+    if not items or len(items) > MAX_NOTIFICATIONS:
+        raise ValueError(f"an Outbound Message carries 1 to {MAX_NOTIFICATIONS} notifications")
+    action = (message.findtext(f"{{{OUTBOUND_NS}}}ActionId") or "").strip() or None
+    return OutboundMessage(org, action, session, tuple(_notification(item) for item in items))
+
+
+def _notification(item: Any) -> Notification:
+    sobject = item.find(f"{{{OUTBOUND_NS}}}sObject")
+    if sobject is None:
+        raise ValueError("a Notification lacks its sObject")
+    notification_id = (item.findtext(f"{{{OUTBOUND_NS}}}Id") or "").strip()
+    record = (sobject.findtext(f"{{{SOBJECT_NS}}}Id") or "").strip()
+    kind = sobject.get(XSI_TYPE, "").rpartition(":")[2]
+    if kind not in KEY_PREFIXES:
+        raise ValueError("a Notification is not about a Contact, Lead or Case")
+    if not RECORD_ID_RE.fullmatch(notification_id) or not record_id_ok(record, kind):
+        raise ValueError(f"a Notification's Id or its {kind} Id is not a valid Salesforce id")
+    modified_by = (sobject.findtext(f"{{{SOBJECT_NS}}}LastModifiedById") or "").strip() or None
+    if modified_by is not None and not RECORD_ID_RE.fullmatch(modified_by):
+        raise ValueError("malformed LastModifiedById")
+    return Notification(notification_id, kind, record, modified_by)

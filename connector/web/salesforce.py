@@ -1,24 +1,32 @@
 """Salesforce: Flow/Apex callouts (signed with the Named Credential's secret) → durable enqueue."""
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from markupsafe import escape
 from marshmallow import ValidationError
 
 from connector import errors
+from connector.config import Settings
 from connector.runtime import Runtime
-from connector.schemas.salesforce import RECORD_ID_RE, CalloutSchema, parse_outbound
+from connector.schemas.salesforce import RECORD_ID_RE, CalloutSchema, OutboundMessage, parse_outbound
 from connector.services.enrichment import record_key
+from connector.services.outbound import OutboundGate
 from connector.web.verify import check_callout, check_canvas
 
 log = logging.getLogger(__name__)
 bp = Blueprint("salesforce", __name__)
 
 CALLOUT_MAX_BYTES = 64 * 1024
+# My Domain host suffix → its Lightning and (enhanced-domain) Visualforce host suffixes.
+MY_DOMAIN_SUFFIXES = ((".sandbox.my.salesforce.com", ".sandbox.lightning.force.com", ".sandbox.vf.force.com"),
+                      (".develop.my.salesforce.com", ".develop.lightning.force.com", ".develop.vf.force.com"),
+                      (".my.salesforce.com", ".lightning.force.com", ".vf.force.com"))
 
 
 def runtime() -> Runtime:
@@ -79,13 +87,48 @@ def _fault(status: int, code: str, text: str) -> Response:
     return _soap(status, FAULT.format(code=code, text=escape(text)))
 
 
+def _vouched_by_transport() -> bool:
+    """An alternative proof the operator configured: the endpoint secret of the Outbound Message URL
+    (``?token=``, compared in constant time) or a header that the TLS proxy sets to SUCCESS once it
+    has checked Salesforce's client certificate (and strips from every other request)."""
+    settings = runtime().settings
+    if settings.salesforce_outbound_token:
+        given = request.args.get("token", "")
+        if hmac.compare_digest(given.encode("utf-8", "replace"), settings.salesforce_outbound_token.encode("utf-8")):
+            return True
+    header = settings.salesforce_outbound_client_cert_header
+    return header is not None and request.headers.get(header, "") == "SUCCESS"
+
+
+def _session_fault(gate: OutboundGate, message: OutboundMessage, org_id: str) -> Response | None:
+    """None when the message's SessionId is a session of ``org_id``; else the fault to answer."""
+    if message.session_id is None:
+        log.warning("salesforce.outbound.unauthenticated", extra={"reason": "no_session"})
+        return _fault(403, "Client", "unauthenticated: turn on Send Session ID (or configure the endpoint token)")
+    try:
+        belongs = gate.session_belongs_to(message.session_id, org_id)
+    except errors.ConfigError as exc:
+        return _fault(500, "Server", exc.message)
+    except errors.UpstreamError as exc:
+        log.warning("salesforce.outbound.session_check_failed", extra={"reason": exc.code})
+        return _fault(503, "Server", "the session could not be verified now; send again")
+    if not belongs:
+        log.warning("salesforce.outbound.unauthenticated", extra={"reason": "session_refused"})
+        return _fault(403, "Client", "unauthenticated: the session is not valid for this organization")
+    return None
+
+
 @bp.post("/salesforce/outbound")
 def outbound():
-    """Outbound Message (SOAP): acknowledged only after every notification is durably queued (§3)."""
+    """Outbound Message (SOAP): authenticated (session of our org, or a configured alternative),
+    within the org's budget, and acknowledged only after every notification is durably queued (§3)."""
     rt = runtime()
-    expected = rt.settings.salesforce_org_id
+    expected, gate = rt.settings.salesforce_org_id, rt.outbound
     if not expected:
         return _fault(500, "Server", "no CONNECTOR_SALESFORCE_ORG_ID is configured")
+    if gate is None:
+        return _fault(500, "Server", "Outbound Messages are not set up in this process")
+    vouched = _vouched_by_transport()
     try:
         message = parse_outbound(request.get_data(cache=True))
     except ValueError as exc:
@@ -93,6 +136,21 @@ def outbound():
     if message.organization_id[:15] != expected[:15]:  # 15- and 18-character ids name the same org
         log.warning("salesforce.outbound.foreign_org")
         return _fault(403, "Client", "messages from this organization are not accepted")
+    if not vouched and (refused := _session_fault(gate, message, expected)) is not None:
+        return refused
+    try:
+        wait = gate.admit(len(message.notifications))
+    except errors.UpstreamError:  # the shared budget (Redis) did not answer
+        return _fault(503, "Server", "the notification budget could not be checked now; send again")
+    if wait is not None:
+        log.warning("salesforce.outbound.budget_spent", extra={"notifications": len(message.notifications)})
+        response = _fault(503, "Server", "too many notifications this minute; send again later")
+        response.headers["Retry-After"] = str(max(1, round(wait)))
+        return response
+    return _enqueue(rt, message)
+
+
+def _enqueue(rt: Runtime, message: OutboundMessage) -> Response:
     own = rt.salesforce.user_id if rt.salesforce is not None else None
     try:
         for note in message.notifications:
@@ -115,7 +173,8 @@ def canvas():
     if not secret:
         raise errors.ConnectorError("no CONNECTOR_SALESFORCE_CLIENT_SECRET (the canvas app's consumer secret)",
                                     code="not_configured")
-    document = check_canvas(request.form.get("signed_request", ""), consumer_secret=secret)
+    document = check_canvas(request.form.get("signed_request", ""), consumer_secret=secret,
+                            now=datetime.now(timezone.utc))
     context = document.get("context") or {}
     org = str((context.get("organization") or {}).get("organizationId") or "")
     expected = rt.settings.salesforce_org_id or ""
@@ -130,9 +189,25 @@ def canvas():
     page = render_template("salesforce/canvas.html", card=card.to_dict())
     response = Response(page, mimetype="text/html")
     response.headers["Content-Security-Policy"] = ("default-src 'self'; style-src 'self'; script-src 'none'; "
-                                                   "frame-ancestors https://*.force.com https://*.salesforce.com")
+                                                   "frame-ancestors " + " ".join(frame_ancestors(rt.settings)))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def frame_ancestors(settings: Settings) -> list[str]:
+    """The origins that may frame the Canvas page: the configured My Domain and its Lightning and
+    Visualforce counterparts (Lightning pages frame Canvas apps, reference §5.1 ``locationUrl``);
+    any other instance URL (a legacy pod, an emulator) only as configured. No wildcards."""
+    parts = urlsplit(str(settings.salesforce_instance_url or ""))
+    if not parts.hostname:
+        return ["'none'"]
+    own = f"{parts.scheme}://{parts.netloc}"
+    host = parts.hostname
+    for suffix, lightning, visualforce in MY_DOMAIN_SUFFIXES:
+        if host.endswith(suffix) and host != suffix.lstrip("."):
+            name = host[: -len(suffix)]
+            return [own, f"https://{name}{lightning}", f"https://{name}--c{visualforce}"]
+    return [own]
 
 
 @bp.get("/salesforce/profile")

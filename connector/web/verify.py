@@ -15,6 +15,9 @@ from connector.errors import SignatureError
 
 REPLAY_WINDOW_S = 300  # Zendesk documents none (reference/zendesk.md §1.5): five minutes either way
 JWT_LEEWAY_S = 30
+CANVAS_MAX_AGE_S = 300
+CANVAS_SKEW_S = 30  # clocks of Salesforce and this host may differ a little
+_UNIX_SECONDS = re.compile(r"[0-9]{1,12}")  # ASCII digits only: no sign, point, exponent, nan, inf or "1_000"
 
 
 def zendesk_signature_ok(*, secret: str, timestamp: str, body: bytes, signature: str) -> bool:
@@ -80,15 +83,14 @@ def check_callout(*, secret: str, method: str, path: str, timestamp: str | None,
                   body: bytes, now: datetime) -> None:
     """Raise SignatureError unless a Salesforce callout is signed with the shared secret and recent.
 
-    The timestamp (Unix seconds) is inside the signed message, so a replay outside the window fails
-    and one inside it is caught by the event id dedupe.
+    The timestamp (Unix seconds, a plain integer) is inside the signed message, so a replay outside
+    the window fails and one inside it is caught by the event id dedupe.
     """
     if not timestamp or not signature:
         raise SignatureError("missing X-Connector-Timestamp or X-Connector-Signature header")
-    try:
-        sent = float(timestamp)
-    except ValueError:
-        raise SignatureError("unreadable X-Connector-Timestamp") from None
+    if not _UNIX_SECONDS.fullmatch(timestamp):
+        raise SignatureError("X-Connector-Timestamp must be whole Unix seconds")
+    sent = int(timestamp)
     expected = callout_signature(secret=secret, method=method, path=path, timestamp=timestamp, body=body)
     if not hmac.compare_digest(expected.encode(), signature.encode("ascii", "replace")):
         raise SignatureError("callout signature does not match")
@@ -96,10 +98,11 @@ def check_callout(*, secret: str, method: str, path: str, timestamp: str | None,
         raise SignatureError("callout timestamp is outside the replay window")
 
 
-def check_canvas(signed_request: str, *, consumer_secret: str) -> dict:
+def check_canvas(signed_request: str, *, consumer_secret: str, now: datetime) -> dict:
     """Verify a Canvas signed request: base64(HMAC-SHA256(secret, base64 payload)) "." base64 payload.
 
-    Salesforce signs with the standard base64 alphabet; the URL-safe one is accepted too (§5.1).
+    Salesforce signs with the standard base64 alphabet; the URL-safe one is accepted too (§5.1). The
+    request carries no nonce: a captured one is refused once its ``issuedAt`` is five minutes old.
     """
     signature, dot, payload = (signed_request or "").partition(".")
     if not dot or not signature or not payload:
@@ -114,7 +117,19 @@ def check_canvas(signed_request: str, *, consumer_secret: str) -> dict:
         raise SignatureError("Canvas signature does not match")
     if not isinstance(document, dict) or document.get("algorithm", "HMACSHA256") != "HMACSHA256":
         raise SignatureError("unsupported Canvas signing algorithm")
+    _check_issued_at(document.get("issuedAt"), now=now)
     return document
+
+
+def _check_issued_at(issued: object, *, now: datetime) -> None:
+    """``issuedAt`` is Unix seconds at the top level of the request (reference §5.1); a value in
+    milliseconds is read as such, since Salesforce documents the field only as "for internal use"."""
+    if isinstance(issued, bool) or not isinstance(issued, int):
+        raise SignatureError("the Canvas signed request has no issuedAt time")
+    seconds = issued / 1000 if issued > 10**11 else issued
+    age = now.timestamp() - seconds
+    if age > CANVAS_MAX_AGE_S or age < -CANVAS_SKEW_S:
+        raise SignatureError("the Canvas signed request is too old (or from the future); reload the page")
 
 
 def _standard(text: str) -> str:

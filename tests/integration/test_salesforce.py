@@ -87,6 +87,14 @@ def _replayed(body):
     return signed(body, stamp=str(int(time.time()) - 3600))
 
 
+def _nan_timestamp(body):  # float("nan") compares as inside any window
+    return signed(body, stamp="nan")
+
+
+def _fractional_timestamp(body):
+    return signed(body, stamp=f"{int(time.time())}.5")
+
+
 def _other_secret(body):
     return signed(body, secret="another-secret")
 
@@ -100,7 +108,8 @@ def _unsigned(body):
     return raw, {"Content-Type": "application/json"}
 
 
-@pytest.mark.parametrize("attack", [_bad_signature, _replayed, _other_secret, _other_path, _unsigned],
+@pytest.mark.parametrize("attack", [_bad_signature, _replayed, _nan_timestamp, _fractional_timestamp, _other_secret,
+                                    _other_path, _unsigned],
                          ids=lambda f: f.__name__.strip("_"))
 def test_unauthentic_callouts_are_refused_and_nothing_is_queued(sfclient, sfruntime, attack):
     raw, headers = attack({"event": "case_created", "recordId": CASE})
@@ -224,7 +233,7 @@ def test_outbound_message_is_acked_after_every_notification_is_queued(sfruntime,
     contact = sf.world.records["Contact"][record_id("Contact", 3)]
     body = envelope([("Contact", {"Id": contact["Id"], "Email": contact["Email"]}),
                      ("Case", {"Id": CASE, "Subject": "x"})],
-                    notification_ids=["04l5g0000000001AAA", "04l5g0000000002AAA"])
+                    notification_ids=["04l5g0000000001AAA", "04l5g0000000002AAA"], session_id=sf.world.issue_token())
     delivery = send(connector_server_sf.url + "/salesforce/outbound", body)
     assert delivery.acknowledged and delivery.attempts == [200]
     keys = {j.record_key for j in sfruntime.store.list_jobs()}
@@ -243,11 +252,12 @@ def test_outbound_from_another_org_is_refused_with_a_fault(sfclient, sfruntime):
     assert b"<Ack>" not in response.data and sfruntime.store.list_jobs() == []
 
 
-def test_fifteen_character_org_id_matches(sfclient, sfruntime):
+def test_fifteen_character_org_id_matches(sfclient, sfruntime, sf):
     from connector.sandbox.salesforce_outbound import envelope
 
     response = sfclient.post("/salesforce/outbound", data=envelope([("Contact", {"Id": CONTACT})],
-                                                                   org_id="00D5g000004ACME"))
+                                                                   org_id="00D5g000004ACME",
+                                                                   session_id=sf.world.issue_token()))
     assert response.status_code == 200 and b"<Ack>true</Ack>" in response.data
 
 
@@ -275,7 +285,7 @@ def test_outbound_sender_retries_until_acknowledged(sfsettings, sf):
     runtime = build_runtime(sfsettings.replace(salesforce_org_id=None))  # misconfigured at first: faults
     server = ServerThread(create_app(runtime=runtime)).start()
     try:
-        body = envelope([("Contact", {"Id": CONTACT})])
+        body = envelope([("Contact", {"Id": CONTACT})], session_id=sf.world.issue_token())
         first = send(server.url + "/salesforce/outbound", body, tries=2, backoff_s=0.01)
         assert not first.acknowledged and first.attempts == [500, 500]
         runtime.settings = sfsettings  # the admin fixes the setting; Salesforce's next retry lands
@@ -294,7 +304,9 @@ def test_canvas_signed_request_renders_the_card(sfclient, urlsafe):
     html = response.get_data(as_text=True)
     customer = seed.customer(1)
     assert f"<h1>{customer.first} {customer.last}</h1>" in html and "Write to ticket" not in html
-    assert "frame-ancestors" in response.headers["Content-Security-Policy"]
+    policy = response.headers["Content-Security-Policy"]
+    assert f"frame-ancestors {sfclient.application.extensions['connector'].settings.salesforce_instance_url}" in policy
+    assert "*" not in policy
 
 
 @pytest.mark.parametrize("make, status", [
@@ -303,7 +315,11 @@ def test_canvas_signed_request_renders_the_card(sfclient, urlsafe):
     (lambda cr: cr(CASE).replace(".", "X", 1), 401),
     (lambda cr: "garbage", 401),
     (lambda cr: cr("nope"), 400),
-], ids=["wrong-secret", "other-org", "broken", "garbage", "no-record"])
+    (lambda cr: cr(CASE, issued_at=int(time.time()) - 301), 401),
+    (lambda cr: cr(CASE, issued_at=int(time.time()) + 300), 401),
+    (lambda cr: cr(CASE, issued_at="now"), 401),
+], ids=["wrong-secret", "other-org", "broken", "garbage", "no-record", "replayed-after-5-min", "from-the-future",
+        "undated"])
 def test_bad_canvas_requests_are_refused(sfclient, make, status):
     from connector.sandbox.salesforce import canvas_request
 

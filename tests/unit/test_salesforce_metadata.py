@@ -92,6 +92,19 @@ def test_outbound_message_sends_what_the_endpoint_reads():
     message = root.find(MD + "outboundMessages")
     assert {f.text for f in message.iter(MD + "fields")} >= {"Id", "LastModifiedById"}
     assert text(message, "endpointUrl").endswith("/salesforce/outbound")
+    assert text(message, "includeSessionId") == "true"  # the connector verifies the session with the org
+
+
+def test_profile_controller_checks_the_users_access_before_the_callout():
+    controller = (SOURCE / "classes" / "AepProfileController.cls").read_text()
+    get_profile = controller[controller.index("getProfile("):controller.index("canRead(Id")]
+    assert get_profile.index("canRead(recordId)") < get_profile.index("signedRequest(")
+    check = controller[controller.index("canRead(Id"):]
+    for obj in ("Contact", "Lead", "Case"):
+        assert f"[SELECT Id FROM {obj} WHERE Id = :recordId WITH USER_MODE]" in check
+    tests = (SOURCE / "classes" / "AepConnectorTest.cls").read_text()
+    without_access = tests[tests.index("aUserWhoCannotReadTheRecordGetsNoCalloutAndNoCard"):]
+    assert "System.runAs(" in without_access and "mock.requests.size()" in without_access
 
 
 def test_namespace_prefix_applies_to_the_packaged_fields():
