@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from connector.store.tables import audit, deliveries, jobs, settings_kv
+from connector.store.views import CardViews
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 LEASE = timedelta(seconds=120)
@@ -59,6 +60,7 @@ class Store:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.clock = clock
         migrate(self.engine)
+        self.views = CardViews(self.engine, lambda: self.clock())
 
     def ping(self) -> None:
         with self.engine.connect() as conn:
@@ -66,16 +68,20 @@ class Store:
 
     # -- deliveries and jobs -----------------------------------------------------------------
 
-    def accept(self, *, delivery_key: str, record_key: str, provider: str, rerun: bool = False) -> str:
+    def accept(self, *, delivery_key: str, record_key: str, provider: str, rerun: bool = False,
+               also_keys: Iterable[str] = ()) -> str:
         """Record a delivery and make its job pending, atomically.
 
-        Returns ``duplicate`` (this delivery was seen before), ``queued`` (the job is pending now) or
-        ``done`` (the record was already enriched; nothing to do unless ``rerun``).
+        Returns ``duplicate`` (this delivery, or any of ``also_keys``, was seen before), ``queued``
+        (the job is pending now) or ``done`` (the record was already enriched; nothing to do unless
+        ``rerun``). Every key is recorded, so a repeat of any one of them is a duplicate.
         """
         now = self.clock()
+        keys = list(dict.fromkeys([delivery_key, *also_keys]))
         with self.engine.begin() as conn:
             try:
-                conn.execute(insert(deliveries).values(key=delivery_key, record_key=record_key, received_at=now))
+                conn.execute(insert(deliveries), [{"key": k, "record_key": record_key, "received_at": now}
+                                                  for k in keys])
             except IntegrityError:
                 return "duplicate"
             row = conn.execute(select(jobs.c.status).where(jobs.c.record_key == record_key)).first()
@@ -207,7 +213,8 @@ class Store:
             return result.rowcount
 
     def purge(self, *, older_than: timedelta) -> dict[str, int]:
-        """Retention: drop audit rows, finished or dead jobs and delivery ids older than ``older_than``."""
+        """Retention: drop audit rows, card views, finished or dead jobs and delivery ids older than
+        ``older_than`` (and sidebar session bindings after a day)."""
         cutoff = self.clock() - older_than
         with self.engine.begin() as conn:
             return {
@@ -215,6 +222,7 @@ class Store:
                 "jobs": conn.execute(delete(jobs).where(jobs.c.status.in_(("done", "dead")),
                                                         jobs.c.updated_at < cutoff)).rowcount,
                 "deliveries": conn.execute(delete(deliveries).where(deliveries.c.received_at < cutoff)).rowcount,
+                **self.views.purge(conn, cutoff=cutoff),
             }
 
     # -- small settings stored by install helpers ------------------------------------------
