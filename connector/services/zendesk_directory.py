@@ -33,7 +33,7 @@ class ZendeskDirectory:
         """The agent's role and restriction, with their groups when the restriction needs them."""
         def read() -> Agent:
             found = self.zendesk.read_agent(agent_id)
-            groups = frozenset()
+            groups: frozenset[int] = frozenset()
             if found.role == "agent" and found.ticket_restriction == "groups":
                 groups = self.zendesk.group_ids(agent_id)
             return Agent(id=found.id, role=found.role, ticket_restriction=found.ticket_restriction,

@@ -11,7 +11,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, delete, event, func, insert, select, text, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from connector.store.tables import audit, deliveries, jobs, settings_kv
@@ -24,6 +24,10 @@ CLAIM_EARLY = timedelta(seconds=1)  # scheduled tasks may start a moment before 
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+class _Seen(Exception):
+    """A delivery key is already recorded."""
 
 
 @dataclass(frozen=True)
@@ -78,23 +82,30 @@ class Store:
         """
         now = self.clock()
         keys = list(dict.fromkeys([delivery_key, *also_keys]))
-        with self.engine.begin() as conn:
-            try:
-                conn.execute(insert(deliveries), [{"key": k, "record_key": record_key, "received_at": now}
-                                                  for k in keys])
-            except IntegrityError:
-                return "duplicate"
-            row = conn.execute(select(jobs.c.status).where(jobs.c.record_key == record_key)).first()
-            if row is None:
-                conn.execute(insert(jobs).values(record_key=record_key, provider=provider, status="pending",
-                                                 attempts=0, note_written=False, next_attempt_at=now,
-                                                 created_at=now, updated_at=now))
-                return "queued"
-            if row.status in ("pending", "running") or (row.status == "done" and not rerun):
-                return "queued" if row.status != "done" else "done"
-            conn.execute(update(jobs).where(jobs.c.record_key == record_key).values(
-                status="pending", attempts=0, next_attempt_at=now, updated_at=now, last_error=None))
+        try:
+            with self.engine.begin() as conn:
+                try:
+                    conn.execute(insert(deliveries), [{"key": k, "record_key": record_key, "received_at": now}
+                                                      for k in keys])
+                except IntegrityError:
+                    raise _Seen from None  # leaving the block rolls back the keys inserted before the clash
+                return self._make_pending(conn, record_key=record_key, provider=provider, rerun=rerun, now=now)
+        except _Seen:
+            return "duplicate"
+
+    @staticmethod
+    def _make_pending(conn: Connection, *, record_key: str, provider: str, rerun: bool, now: datetime) -> str:
+        row = conn.execute(select(jobs.c.status).where(jobs.c.record_key == record_key)).first()
+        if row is None:
+            conn.execute(insert(jobs).values(record_key=record_key, provider=provider, status="pending",
+                                             attempts=0, note_written=False, next_attempt_at=now,
+                                             created_at=now, updated_at=now))
             return "queued"
+        if row.status in ("pending", "running") or (row.status == "done" and not rerun):
+            return "queued" if row.status != "done" else "done"
+        conn.execute(update(jobs).where(jobs.c.record_key == record_key).values(
+            status="pending", attempts=0, next_attempt_at=now, updated_at=now, last_error=None))
+        return "queued"
 
     def claim(self, record_key: str) -> JobRow | None:
         """Take the job for one worker (a lease); None if it is done, dead, held by another, or not due yet
