@@ -71,8 +71,9 @@ def installation_id(claims: dict) -> str:
 
 
 def zaf_agent_id(claims: dict, *, zendesk_url: str) -> int:
-    """The agent a verified ZAF token speaks for: ``sub`` is their user URL on our account (§2.5)."""
-    pattern = re.escape(zendesk_url.rstrip("/") + "/api/v2/users/") + r"(\d{1,20})(?:\.json)?"
+    """The agent a verified ZAF token speaks for: ``sub`` is their user URL on our account (§2.5,
+    [secondary]; a bare user id is accepted too, the token being signed by Zendesk either way)."""
+    pattern = "(?:" + re.escape(zendesk_url.rstrip("/") + "/api/v2/users/") + r")?(\d{1,20})(?:\.json)?"
     match = re.fullmatch(pattern, str(claims.get("sub") or ""))
     if not match:
         raise SignatureError("the app token names no agent of this Zendesk account")

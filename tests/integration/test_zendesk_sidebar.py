@@ -118,7 +118,9 @@ def _claims(zd, **overrides):
     (lambda zd: zd.sidebar_token(aud="https://other.zendesk.com/api/v2/apps/installations/2000.json"), "another"),
     (lambda zd: zd.sidebar_token(iss="other.zendesk.com"), "issued by another"),
     (lambda zd: "not-a-jwt", "not a JWT"),
-], ids=["expired", "alg-none", "hs256-with-public-key", "wrong-key", "rs512", "wrong-aud", "wrong-iss", "garbage"])
+    (lambda zd: zd.sidebar_token(sub="https://other.zendesk.com/api/v2/users/5.json"), "names no agent"),
+], ids=["expired", "alg-none", "hs256-with-public-key", "wrong-key", "rs512", "wrong-aud", "wrong-iss", "garbage",
+        "no-agent"])
 def test_bad_tokens_are_refused(zclient, zd, make_token, message):
     response = open_sidebar(zclient, make_token(zd))
     assert response.status_code == 401

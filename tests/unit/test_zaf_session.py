@@ -10,12 +10,12 @@ BASE = "https://acme.zendesk.com"
 
 
 @pytest.mark.parametrize("sub, agent", [(f"{BASE}/api/v2/users/5.json", 5), (f"{BASE}/api/v2/users/361.json", 361),
-                                        (f"{BASE}/api/v2/users/42", 42)])
+                                        (f"{BASE}/api/v2/users/42", 42), ("77", 77)])
 def test_the_agent_is_the_user_the_token_names(sub, agent):
     assert zaf_agent_id({"sub": sub}, zendesk_url=BASE + "/") == agent
 
 
-@pytest.mark.parametrize("sub", [None, "", "5", "https://other.zendesk.com/api/v2/users/5.json",
+@pytest.mark.parametrize("sub", [None, "", "agent", "https://other.zendesk.com/api/v2/users/5.json",
                                  f"{BASE}/api/v2/users/me.json", f"{BASE}/api/v2/users/5.json/../6.json",
                                  f"{BASE}/api/v2/users/-5.json", f"{BASE}/api/v2/users/{'9' * 30}.json"])
 def test_a_token_naming_no_agent_of_our_account_is_refused(sub):
