@@ -245,6 +245,36 @@ def purge() -> None:
 
 
 @main.group()
+def audit() -> None:
+    """The audit ledger: who looked at whose profile."""
+
+
+@audit.command("views")
+@click.option("--agent", "agent_id", default=None, help="A Zendesk agent's user id.")
+@click.option("--record", "record_key", default=None, help="A record key, e.g. zendesk:ticket:42 or zendesk:user:7.")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def audit_views(agent_id: str | None, record_key: str | None, limit: int, as_json: bool) -> None:
+    """Card views, newest first: time, agent, record and AEP profile id (never an identity value)."""
+    def action() -> int:
+        if not agent_id and not record_key:
+            raise errors.PayloadError("name an agent (--agent ID) or a record (--record KEY)")
+        rows = _runtime().store.views.list(agent_id=agent_id, record_key=record_key, limit=limit)
+        for row in rows:
+            if as_json:
+                click.echo(json.dumps({"at": row.at.isoformat(), "provider": row.provider, "agent": row.agent_id,
+                                       "record": row.record_key, "profile_id": row.profile_id}))
+            else:
+                click.echo(f"{row.at:%Y-%m-%d %H:%M:%S}  {row.provider:<8} agent={row.agent_id:<10} "
+                           f"{row.record_key:<28} profile={row.profile_id or '-'}")
+        if not rows and not as_json:
+            click.echo("no card views")
+        return 0
+
+    _guarded(action)
+
+
+@main.group()
 def salesforce() -> None:
     """Salesforce: bulk enrichment of existing records."""
 

@@ -78,6 +78,7 @@ class Settings:
     job_max_attempts: int = 6
     job_lease_seconds: int = 120  # a job held longer by a silent worker is given to another
     session_secret: str | None = field(default=None, repr=False)
+    sidebar_records_per_minute: int = 20  # distinct records an agent's sidebar sessions may open a minute
     log_level: str = "INFO"
 
     def replace(self, **changes: Any) -> "Settings":
@@ -189,7 +190,7 @@ def _validate(s: Settings) -> list[str]:
         if getattr(s, name) < 0:
             problems.append(f"{env_name(name)}: must not be negative")
     for name in ("web_threads", "job_max_attempts", "retention_days", "zendesk_rate_limit", "zendesk_rate_window",
-                 "job_lease_seconds", "salesforce_outbound_per_minute"):
+                 "job_lease_seconds", "salesforce_outbound_per_minute", "sidebar_records_per_minute"):
         if getattr(s, name) < 1:
             problems.append(f"{env_name(name)}: must be at least 1")
     if s.salesforce_outbound_token is not None and len(s.salesforce_outbound_token) < 24:

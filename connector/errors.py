@@ -62,6 +62,24 @@ class SignatureError(AuthError):
     code = "invalid_signature"
 
 
+class Forbidden(ConnectorError):
+    """Authenticated, but not allowed to see or do this."""
+
+    code = "forbidden"
+    status = 403
+
+
+class TooManyRequests(ConnectorError):
+    """A caller's own budget is spent (not an upstream limit); ``retry_after`` in seconds."""
+
+    code = "too_many_requests"
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: float | None = None, code: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
+
+
 class NotFound(ConnectorError):
     code = "not_found"
     status = 404

@@ -24,6 +24,7 @@ from connector.services.enrichment import Enrichment
 from connector.services.lookup import ProfileLookup
 from connector.services.outbound import CHECKS_PER_MINUTE, OutboundGate
 from connector.services.sidebar import SalesforceCards, Sidebar
+from connector.services.zendesk_directory import ZendeskDirectory
 from connector.store.db import Store
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ class Runtime:
     sandboxes: list = field(default_factory=list)
     _zaf_key: str | None = None
     outbound: OutboundGate | None = None
+    _sidebar: Sidebar | None = None
 
     def warm(self) -> None:
         """Fetch the token, merge policy, audience names and our Zendesk user ahead of the first agent."""
@@ -66,10 +68,12 @@ class Runtime:
             self.queue.start(threads=self.settings.worker_threads)
             self.queue.sweep()
 
-    def accept(self, *, delivery_key: str, record_key: str, provider: str, rerun: bool = False) -> str:
+    def accept(self, *, delivery_key: str, record_key: str, provider: str, rerun: bool = False,
+               also_keys: tuple[str, ...] = ()) -> str:
         """Record a delivery and queue its job: durable first (the store), then the queue; a lost
         enqueue is made good by the sweeper. Returns queued, duplicate or done."""
-        status = self.store.accept(delivery_key=delivery_key, record_key=record_key, provider=provider, rerun=rerun)
+        status = self.store.accept(delivery_key=delivery_key, record_key=record_key, provider=provider, rerun=rerun,
+                                   also_keys=also_keys)
         if status == "queued":
             self.queue.enqueue(record_key)
         return status
@@ -96,7 +100,12 @@ class Runtime:
 
     @property
     def sidebar(self) -> Sidebar:
-        return Sidebar(lookup=self.lookup, zendesk=self.zendesk)
+        """One per runtime: it keeps the briefly cached agents and tickets."""
+        if self._sidebar is None:
+            directory = ZendeskDirectory(self.zendesk) if self.zendesk is not None else None
+            self._sidebar = Sidebar(lookup=self.lookup, directory=directory, views=self.store.views,
+                                    records_per_minute=self.settings.sidebar_records_per_minute)
+        return self._sidebar
 
     @property
     def salesforce_cards(self) -> SalesforceCards:

@@ -1,4 +1,5 @@
-"""Zendesk Support: ticket + requester reads, one-PUT write-back, install calls, app public key.
+"""Zendesk Support: ticket + requester reads, agent reads for the sidebar, one-PUT write-back,
+install calls, app public key.
 
 Wire facts: ../shared/reference/zendesk.md. Writes go through zenpy with its cache off and a zero
 rate-limit budget, so a 429 raises (with its Retry-After) instead of sleeping in a worker or a
@@ -31,6 +32,8 @@ SERVICE = "Zendesk"
 TICKET_URL = "/api/v2/tickets/{id}.json"
 USER_URL = "/api/v2/users/{id}.json"
 ME_URL = "/api/v2/users/me.json"
+GROUP_MEMBERSHIPS_URL = "/api/v2/users/{id}/group_memberships.json"
+GROUP_PAGES_MAX = 10  # 1,000 groups: far beyond any agent; the rest is refused, never guessed
 PUBLIC_KEY_URL = "/api/v2/apps/{app_id}/public_key.pem"
 WEBHOOKS_URL = "/api/v2/webhooks"
 WEBHOOK_URL = "/api/v2/webhooks/{id}"
@@ -47,6 +50,7 @@ class Requester:
     phone: str | None
     external_id: str | None
     user_fields: dict[str, Any] = field(default_factory=dict)
+    organization_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,24 @@ class ZendeskTicket:
     requester: Requester | None
     custom_fields: dict[str, Any]
     tags: frozenset[str]
+    requester_id: int | None = None
+    assignee_id: int | None = None
+    group_id: int | None = None
+    organization_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ZendeskAgent:
+    """What decides which tickets a user may see (reference/zendesk.md §3.4 user keys)."""
+
+    id: int
+    role: str
+    ticket_restriction: str | None
+    role_type: int | None
+    custom_role_id: int | None
+    organization_id: int | None
+    active: bool
+    suspended: bool
 
 
 class ZendeskClient:
@@ -91,10 +113,37 @@ class ZendeskClient:
             requester=_requester(requester) if requester else None,
             custom_fields={str(f["id"]): f.get("value") for f in ticket.get("custom_fields") or [] if "id" in f},
             tags=frozenset(ticket.get("tags") or ()),
+            requester_id=_id(ticket.get("requester_id")),
+            assignee_id=_id(ticket.get("assignee_id")),
+            group_id=_id(ticket.get("group_id")),
+            organization_id=_id(ticket.get("organization_id")),
         )
 
     def read_user(self, user_id: int) -> Requester:
         return _requester(self._get(USER_URL.format(id=int(user_id))).get("user") or {})
+
+    def read_agent(self, user_id: int) -> ZendeskAgent:
+        """The role and ticket restriction of the agent behind a sidebar session."""
+        user = self._get(USER_URL.format(id=int(user_id))).get("user") or {}
+        return ZendeskAgent(
+            id=int(user.get("id") or user_id), role=str(user.get("role") or "end-user"),
+            ticket_restriction=user.get("ticket_restriction") or None, role_type=_whole(user.get("role_type")),
+            custom_role_id=_id(user.get("custom_role_id")), organization_id=_id(user.get("organization_id")),
+            active=user.get("active", True) is not False, suspended=bool(user.get("suspended")),
+        )
+
+    def group_ids(self, user_id: int) -> frozenset[int]:
+        """The groups an agent belongs to: ``GET /users/{id}/group_memberships.json``, cursor pages."""
+        found: set[int] = set()
+        params: dict[str, str] = {"page[size]": "100"}
+        for _ in range(GROUP_PAGES_MAX):
+            body = self._get(GROUP_MEMBERSHIPS_URL.format(id=int(user_id)), params=dict(params))
+            found.update(g for m in body.get("group_memberships") or [] if (g := _id(m.get("group_id"))) is not None)
+            meta = body.get("meta") or {}
+            if not meta.get("has_more") or not meta.get("after_cursor"):
+                break
+            params["page[after]"] = str(meta["after_cursor"])
+        return frozenset(found)
 
     def me(self) -> int:
         """The integration user's id (its own updates must not trigger enrichment again)."""
@@ -255,4 +304,17 @@ def _requester(user: dict) -> Requester:
         phone=user.get("phone") or None,
         external_id=user.get("external_id") or None,
         user_fields=dict(user.get("user_fields") or {}),
+        organization_id=_id(user.get("organization_id")),
     )
+
+
+def _whole(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _id(value: Any) -> int | None:
+    """Zendesk ids are numbers in REST bodies and strings in event envelopes; anything else is absent."""
+    try:
+        return int(value) if value not in (None, "", 0, "0") else None
+    except (TypeError, ValueError):
+        return None

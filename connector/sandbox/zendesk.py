@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask, Response, jsonify, request
 from markupsafe import escape
 
-from connector.sandbox import seed
+from connector.sandbox import seed, zendesk_agents
 from connector.sandbox.faults import Faults
 from connector.sandbox.server import RunningEmulator
 from connector.sandbox.zendesk_hooks import Invocation, deliver, event_body, render
@@ -79,13 +79,14 @@ class ZendeskWorld:
                 user = _customer_user(index)
                 self.users[user["id"]] = user
                 self._add_ticket(index, user["id"], user["id"])
+            zendesk_agents.seed(self, _user)
 
     def _add_ticket(self, ticket_id: int, requester_id: int, submitter_id: int, subject: str | None = None) -> dict:
         ticket = {"id": ticket_id, "subject": subject or f"Question about order {ticket_id}",
                   "requester_id": requester_id, "submitter_id": submitter_id, "status": "new", "tags": ["web"],
                   "custom_fields": [{"id": f["id"], "value": None} for f in TICKET_FIELDS],
                   "created_at": "2026-11-20T12:00:00Z", "updated_at": "2026-11-20T12:00:00Z",
-                  "via": {"channel": "web"}}
+                  "via": {"channel": "web"}, **zendesk_agents.ticket_access(ticket_id)}
         self.tickets[ticket_id] = ticket
         self.comments[ticket_id] = [{"id": next(self._ids), "body": ticket["subject"], "public": True,
                                      "author_id": requester_id}]
@@ -155,6 +156,7 @@ def _customer_user(index: int) -> dict:
 def create_app(world: ZendeskWorld) -> Flask:  # noqa: C901 - one route table, kept together on purpose
     app = Flask("zendesk-sandbox")
     session = requests.Session()
+    zendesk_agents.register(app, world)
 
     @app.before_request
     def gate():

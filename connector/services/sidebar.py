@@ -1,48 +1,113 @@
-"""Sidebar use-case: which customer the agent is looking at, then their card."""
+"""Sidebar use-case: which customer the agent is looking at (the server decides), then their card."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from typing import Any
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from connector import errors
+from connector.core.access import may_see_ticket, may_see_user
 from connector.core.models import Card, Contact
 from connector.services.lookup import ProfileLookup
+from connector.services.zendesk_directory import ZendeskDirectory, ticket_facts
+
+if TYPE_CHECKING:
+    from connector.adapters.zendesk import Requester
+    from connector.store.views import CardViews
+
+log = logging.getLogger(__name__)
+
+LOCATION_RECORDS = {"ticket_sidebar": "ticket", "user_sidebar": "user"}
+BUDGET_WINDOW = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
-class SidebarContext:
-    """What the sidebar page knows: ZAF gives the requester; the demo gives only an id."""
+class SidebarSession:
+    """What a verified sidebar session says: which session, which agent, which app location."""
 
-    ticket_id: int | None = None
-    user_id: int | None = None
-    requester: dict[str, Any] | None = None
+    session_id: str
+    agent_id: int
+    location: str
+
+
+@dataclass(frozen=True)
+class SidebarRecord:
+    """The record a sidebar shows: a ticket (ticket sidebar) or a user (user sidebar)."""
+
+    kind: str
+    id: int
+
+    @property
+    def key(self) -> str:
+        return f"zendesk:{self.kind}:{self.id}"
 
 
 class Sidebar:
-    def __init__(self, *, lookup: ProfileLookup, zendesk: Any) -> None:
+    """The card for a Zendesk sidebar. The server decides whose card it is: the ticket's requester
+    (or the user) as Zendesk says, for an agent Zendesk lets see that record; the page only names
+    the record, and a session serves one record."""
+
+    def __init__(self, *, lookup: ProfileLookup, directory: ZendeskDirectory | None, views: CardViews,
+                 records_per_minute: int) -> None:
         self.lookup = lookup
-        self.zendesk = zendesk
+        self.directory = directory
+        self.views = views
+        self.records_per_minute = records_per_minute
 
-    def card(self, context: SidebarContext, *, refresh: bool = False) -> Card:
-        return self.lookup.by_contact(self._contact(context), refresh=refresh)
+    def card(self, session: SidebarSession, record: SidebarRecord, *, refresh: bool = False) -> Card:
+        person = self.authorize(session, record)
+        card = self.lookup.by_contact(_contact(person), refresh=refresh)
+        self.views.record(provider="zendesk", agent_id=str(session.agent_id), record_key=record.key,
+                          profile_id=card.profile_id)
+        return card
 
-    def _contact(self, context: SidebarContext) -> Contact:
-        if context.requester:
-            r = context.requester
-            return Contact(email=r.get("email"), phone=r.get("phone"), crm_id=r.get("externalId"),
-                           external_id=r.get("externalId"))
-        if self.zendesk is None:
+    def writable_ticket(self, session: SidebarSession, record: SidebarRecord) -> None:
+        """"Write to ticket" is for the ticket sidebar of that very ticket, and a writable match."""
+        if session.location != "ticket_sidebar" or record.kind != "ticket":
+            raise errors.Forbidden("only the ticket sidebar writes to a ticket", code="wrong_location")
+        person = self.authorize(session, record)
+        if not self.lookup.by_contact(_contact(person)).writable:
+            raise errors.Forbidden("this customer's match is not confident enough to write to the ticket",
+                                   code="not_writable")
+
+    def authorize(self, session: SidebarSession, record: SidebarRecord) -> Requester | None:
+        """Bind the session to the record (or check it is bound to it), then ask Zendesk's access
+        model; return the person whose card it is."""
+        if LOCATION_RECORDS.get(session.location) != record.kind:
+            raise errors.Forbidden(f"the {session.location} shows no {record.kind} card", code="wrong_location")
+        if self.directory is None:
             raise errors.ConfigError("Zendesk is not configured (CONNECTOR_ZENDESK_URL…)")
-        if context.ticket_id:
-            person = self.zendesk.read_ticket(context.ticket_id).requester
-        elif context.user_id:
-            person = self.zendesk.read_user(context.user_id)
+        self._bind(session, record)
+        agent = self.directory.agent(session.agent_id)
+        if record.kind == "ticket":
+            ticket = self.directory.ticket(record.id)
+            allowed, person = may_see_ticket(agent, ticket_facts(ticket)), ticket.requester
         else:
-            raise errors.PayloadError("the sidebar sent neither a ticket, a user nor a requester")
-        if person is None:
-            return Contact()
-        return Contact(email=person.email, phone=person.phone, crm_id=person.external_id,
-                       external_id=person.external_id)
+            person = self.directory.user(record.id)
+            allowed = may_see_user(agent, user_id=record.id, organization_id=person.organization_id)
+        if not allowed:
+            log.info("zendesk.sidebar.refused", extra={"agent": session.agent_id, "record": record.key})
+            raise errors.Forbidden(f"Zendesk does not let this agent see {record.kind} {record.id}")
+        return person
+
+    def _bind(self, session: SidebarSession, record: SidebarRecord) -> None:
+        outcome = self.views.bind(session_id=session.session_id, agent_id=str(session.agent_id),
+                                  record_key=record.key, limit=self.records_per_minute, window=BUDGET_WINDOW)
+        if outcome == "other":
+            raise errors.Forbidden("this sidebar session belongs to another record: reload the app",
+                                   code="session_bound_elsewhere")
+        if outcome == "over_budget":
+            log.warning("zendesk.sidebar.over_budget", extra={"agent": session.agent_id})
+            raise errors.TooManyRequests(f"more than {self.records_per_minute} records a minute: wait a moment",
+                                         retry_after=BUDGET_WINDOW.total_seconds())
+
+
+def _contact(person: Requester | None) -> Contact:
+    if person is None:
+        return Contact()
+    return Contact(email=person.email, phone=person.phone, crm_id=person.external_id,
+                   external_id=person.external_id)
 
 
 SALESFORCE_PREFIXES = {"003": "Contact", "00Q": "Lead", "500": "Case"}

@@ -11,10 +11,11 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, delete, event, func, insert, select, text, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from connector.store.tables import audit, deliveries, jobs, settings_kv
+from connector.store.views import CardViews
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 LEASE = timedelta(seconds=120)
@@ -23,6 +24,10 @@ CLAIM_EARLY = timedelta(seconds=1)  # scheduled tasks may start a moment before 
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+class _Seen(Exception):
+    """A delivery key is already recorded."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,7 @@ class Store:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.clock = clock
         migrate(self.engine)
+        self.views = CardViews(self.engine, lambda: self.clock())
 
     def ping(self) -> None:
         with self.engine.connect() as conn:
@@ -66,29 +72,40 @@ class Store:
 
     # -- deliveries and jobs -----------------------------------------------------------------
 
-    def accept(self, *, delivery_key: str, record_key: str, provider: str, rerun: bool = False) -> str:
+    def accept(self, *, delivery_key: str, record_key: str, provider: str, rerun: bool = False,
+               also_keys: Iterable[str] = ()) -> str:
         """Record a delivery and make its job pending, atomically.
 
-        Returns ``duplicate`` (this delivery was seen before), ``queued`` (the job is pending now) or
-        ``done`` (the record was already enriched; nothing to do unless ``rerun``).
+        Returns ``duplicate`` (this delivery, or any of ``also_keys``, was seen before), ``queued``
+        (the job is pending now) or ``done`` (the record was already enriched; nothing to do unless
+        ``rerun``). Every key is recorded, so a repeat of any one of them is a duplicate.
         """
         now = self.clock()
-        with self.engine.begin() as conn:
-            try:
-                conn.execute(insert(deliveries).values(key=delivery_key, record_key=record_key, received_at=now))
-            except IntegrityError:
-                return "duplicate"
-            row = conn.execute(select(jobs.c.status).where(jobs.c.record_key == record_key)).first()
-            if row is None:
-                conn.execute(insert(jobs).values(record_key=record_key, provider=provider, status="pending",
-                                                 attempts=0, note_written=False, next_attempt_at=now,
-                                                 created_at=now, updated_at=now))
-                return "queued"
-            if row.status in ("pending", "running") or (row.status == "done" and not rerun):
-                return "queued" if row.status != "done" else "done"
-            conn.execute(update(jobs).where(jobs.c.record_key == record_key).values(
-                status="pending", attempts=0, next_attempt_at=now, updated_at=now, last_error=None))
+        keys = list(dict.fromkeys([delivery_key, *also_keys]))
+        try:
+            with self.engine.begin() as conn:
+                try:
+                    conn.execute(insert(deliveries), [{"key": k, "record_key": record_key, "received_at": now}
+                                                      for k in keys])
+                except IntegrityError:
+                    raise _Seen from None  # leaving the block rolls back the keys inserted before the clash
+                return self._make_pending(conn, record_key=record_key, provider=provider, rerun=rerun, now=now)
+        except _Seen:
+            return "duplicate"
+
+    @staticmethod
+    def _make_pending(conn: Connection, *, record_key: str, provider: str, rerun: bool, now: datetime) -> str:
+        row = conn.execute(select(jobs.c.status).where(jobs.c.record_key == record_key)).first()
+        if row is None:
+            conn.execute(insert(jobs).values(record_key=record_key, provider=provider, status="pending",
+                                             attempts=0, note_written=False, next_attempt_at=now,
+                                             created_at=now, updated_at=now))
             return "queued"
+        if row.status in ("pending", "running") or (row.status == "done" and not rerun):
+            return "queued" if row.status != "done" else "done"
+        conn.execute(update(jobs).where(jobs.c.record_key == record_key).values(
+            status="pending", attempts=0, next_attempt_at=now, updated_at=now, last_error=None))
+        return "queued"
 
     def claim(self, record_key: str) -> JobRow | None:
         """Take the job for one worker (a lease); None if it is done, dead, held by another, or not due yet
@@ -207,7 +224,8 @@ class Store:
             return result.rowcount
 
     def purge(self, *, older_than: timedelta) -> dict[str, int]:
-        """Retention: drop audit rows, finished or dead jobs and delivery ids older than ``older_than``."""
+        """Retention: drop audit rows, card views, finished or dead jobs and delivery ids older than
+        ``older_than`` (and sidebar session bindings after a day)."""
         cutoff = self.clock() - older_than
         with self.engine.begin() as conn:
             return {
@@ -215,6 +233,7 @@ class Store:
                 "jobs": conn.execute(delete(jobs).where(jobs.c.status.in_(("done", "dead")),
                                                         jobs.c.updated_at < cutoff)).rowcount,
                 "deliveries": conn.execute(delete(deliveries).where(deliveries.c.received_at < cutoff)).rowcount,
+                **self.views.purge(conn, cutoff=cutoff),
             }
 
     # -- small settings stored by install helpers ------------------------------------------

@@ -55,3 +55,21 @@ settings_kv = Table(
     Column("key", String(100), primary_key=True),
     Column("value", JSON),
 )
+
+card_views = Table(
+    "card_views", metadata,  # who looked at whose profile: ids only, never an identity value
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("provider", String(20), nullable=False),
+    Column("agent_id", String(40), nullable=False, index=True),
+    Column("record_key", String(120), nullable=False, index=True),
+    Column("profile_id", String(100)),
+)
+
+sidebar_bindings = Table(
+    "sidebar_bindings", metadata,  # a sidebar session is bound to the first record it asks for
+    Column("session_id", String(64), primary_key=True),
+    Column("agent_id", String(40), nullable=False, index=True),
+    Column("record_key", String(120), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

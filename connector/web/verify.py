@@ -73,6 +73,25 @@ def installation_id(claims: dict) -> str:
     return str(claims["aud"]).rsplit("/", 1)[-1].removesuffix(".json")
 
 
+def zaf_agent_id(claims: dict, *, zendesk_url: str) -> int:
+    """The agent a verified ZAF token speaks for: ``sub`` is their user URL on our account (§2.5,
+    [secondary]; a bare user id is accepted too, the token being signed by Zendesk either way)."""
+    pattern = "(?:" + re.escape(zendesk_url.rstrip("/") + "/api/v2/users/") + r")?(\d{1,20})(?:\.json)?"
+    match = re.fullmatch(pattern, str(claims.get("sub") or ""))
+    if not match:
+        raise SignatureError("the app token names no agent of this Zendesk account")
+    return int(match.group(1))
+
+
+def delivery_digest(*, signature: str, timestamp: str, body: bytes) -> str:
+    """SHA-256 over what a webhook signature covers (and the signature): a replay of a captured
+    delivery has the same digest whatever unsigned headers it is given."""
+    digest = hashlib.sha256()
+    for part in (signature.encode("utf-8", "replace"), timestamp.encode("utf-8", "replace"), body):
+        digest.update(len(part).to_bytes(8, "big") + part)
+    return digest.hexdigest()
+
+
 def callout_signature(*, secret: str, method: str, path: str, timestamp: str, body: bytes) -> str:
     """The Named Credential callout signature: base64(HMAC-SHA256(secret, METHOD\\nPATH\\nTIMESTAMP\\nBODY))."""
     message = f"{method.upper()}\n{path}\n{timestamp}\n".encode() + body

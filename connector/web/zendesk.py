@@ -1,10 +1,13 @@
 """Zendesk: signed webhooks (enqueue and acknowledge) and the ZAF sidebar (signed-URL JWT)."""
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import secrets
+import time
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from itsdangerous import BadSignature, SignatureExpired
@@ -14,14 +17,22 @@ from connector import errors
 from connector.runtime import Runtime
 from connector.schemas.zendesk import ZendeskEvent, parse_event
 from connector.services.enrichment import record_key
-from connector.services.sidebar import SidebarContext
+from connector.services.sidebar import LOCATION_RECORDS, SidebarRecord, SidebarSession
 from connector.web.api import require_api_key
-from connector.web.verify import check_zaf_token, check_zendesk_webhook, installation_id
+from connector.web.verify import (
+    check_zaf_token,
+    check_zendesk_webhook,
+    delivery_digest,
+    installation_id,
+    zaf_agent_id,
+)
 
 log = logging.getLogger(__name__)
 bp = Blueprint("zendesk", __name__)
 
 SESSION_MAX_AGE_S = 900
+ENRICH_WINDOW_S = 60  # "Write to ticket" by one agent for one ticket: once in (at least) this long
+DELIVERY_ID_MAX = 150
 WEBHOOK_MAX_BYTES = 64 * 1024
 HANDLED_EVENTS = {"ticket_created"}
 IGNORED_EVENTS = {"ticket.comment_added", "ticket.status_changed", "ticket.tags_changed",
@@ -64,8 +75,19 @@ def webhooks():
         return Response(status=204)
     delivery = request.headers.get("X-Zendesk-Webhook-Invocation-Id") or event.event_id or (
         f"{request.headers.get('X-Zendesk-Webhook-Id', '')}:{event.ticket_id}:{event.kind}")
-    status = _accept(f"zendesk:{delivery}", event.ticket_id)
+    # The invocation id is not signed: a captured delivery replayed with a new one is caught by the
+    # digest of what the signature covers; a retry Zendesk signs anew keeps its invocation id.
+    signed = delivery_digest(signature=request.headers["X-Zendesk-Webhook-Signature"], body=raw,
+                             timestamp=request.headers["X-Zendesk-Webhook-Signature-Timestamp"])
+    status = _accept(f"zendesk:{_bounded(delivery)}", event.ticket_id, also_keys=(f"zendesk:signed:{signed}",))
     return jsonify(status=status), 200 if status == "duplicate" else 202
+
+
+def _bounded(delivery: str) -> str:
+    """Delivery ids come from headers: a long one is stored by its digest, never cut (or refused)."""
+    if len(delivery) <= DELIVERY_ID_MAX:
+        return delivery
+    return "sha256:" + hashlib.sha256(delivery.encode("utf-8", "replace")).hexdigest()
 
 
 def _caused_by_us(event: ZendeskEvent) -> bool:
@@ -78,16 +100,18 @@ def _caused_by_us(event: ZendeskEvent) -> bool:
         return False  # enrichment is idempotent: processing our own update once more writes nothing
 
 
-def _accept(delivery_key: str, ticket_id: int | None, *, rerun: bool = False) -> str:
+def _accept(delivery_key: str, ticket_id: int | None, *, rerun: bool = False, also_keys: tuple[str, ...] = ()) -> str:
     key = record_key("zendesk", "ticket", ticket_id)
-    status = runtime().accept(delivery_key=delivery_key, record_key=key, provider="zendesk", rerun=rerun)
+    status = runtime().accept(delivery_key=delivery_key, record_key=key, provider="zendesk", rerun=rerun,
+                              also_keys=also_keys)
     log.info("zendesk.webhook.accepted", extra={"status": status})
     return status
 
 
 @bp.post("/zendesk/sidebar")
 def sidebar():
-    """First load from Zendesk: verify the signed-URL JWT, hand the page a short-lived session."""
+    """First load from Zendesk: verify the signed-URL JWT, hand the page a short-lived session for
+    this agent and location (bound to a record by its first card request)."""
     rt = runtime()
     token = request.form.get("token")
     if not token:
@@ -95,8 +119,10 @@ def sidebar():
     if not rt.settings.zendesk_url:
         raise errors.ConfigError("Zendesk is not configured (CONNECTOR_ZENDESK_URL…)")
     claims = check_zaf_token(token, public_key=rt.zaf_public_key(), zendesk_url=rt.settings.zendesk_url)
+    agent_id = zaf_agent_id(claims, zendesk_url=rt.settings.zendesk_url)
     location = (claims.get("context") or {}).get("location") or "ticket_sidebar"
-    session = rt.sessions().dumps({"sub": claims.get("sub"), "inst": installation_id(claims), "loc": location})
+    session = rt.sessions().dumps({"sid": secrets.token_urlsafe(18), "sub": claims.get("sub"), "agent": agent_id,
+                                   "inst": installation_id(claims), "loc": location})
     response = Response(render_template(
         "zendesk/sidebar.html", session=session, location=location,
         card_url=url_for("zendesk.sidebar_card"), enrich_url=url_for("zendesk.sidebar_enrich")))
@@ -105,14 +131,14 @@ def sidebar():
 
 @bp.post("/zendesk/sidebar/card")
 def sidebar_card():
+    """The card of the record's customer as Zendesk says; any identity in the body is ignored."""
     session = _session()
-    body = request.get_json(silent=True) or {}
-    context = SidebarContext(ticket_id=_int(body.get("ticket_id")), user_id=_int(body.get("user_id")),
-                             requester=body.get("requester") if isinstance(body.get("requester"), dict) else None)
-    card = runtime().sidebar.card(context, refresh=bool(body.get("refresh")))
-    can_write = session["loc"] == "ticket_sidebar" and context.ticket_id is not None and card.writable
+    body = _body()
+    record = _record(session, body)
+    card = runtime().sidebar.card(session, record, refresh=bool(body.get("refresh")))
+    can_write = session.location == "ticket_sidebar" and card.writable
     return _secure_page(Response(render_template("card.html", card=card.to_dict(), can_write=can_write, actions=True,
-                                                 ticket_id=context.ticket_id)))
+                                                 ticket_id=record.id if record.kind == "ticket" else None)))
 
 
 @bp.post("/zendesk/sidebar/enrich")
@@ -120,25 +146,56 @@ def sidebar_enrich():
     """Queue a write-back: from the page's session, or through the Zendesk proxy with an API key."""
     if request.headers.get("X-API-Key"):
         require_api_key()
-    else:
-        _session()
-    ticket_id = _int((request.get_json(silent=True) or {}).get("ticket_id"))
+        ticket_id = _ticket_id()
+        status = _accept(f"zendesk:sidebar:{ticket_id}:{secrets.token_hex(8)}", ticket_id, rerun=True)
+        return jsonify(status=status), 202
+    session = _session()
+    ticket_id = _ticket_id()
+    runtime().sidebar.writable_ticket(session, SidebarRecord("ticket", ticket_id))
+    # One write per agent and ticket a window: the keys of this window and the next are recorded, so a
+    # repeat within ENRICH_WINDOW_S (up to twice that) is a duplicate, and a dead job is not re-run each click.
+    window = int(time.time() // ENRICH_WINDOW_S)
+    key = f"zendesk:sidebar:{ticket_id}:agent:{session.agent_id}:" + "{}"
+    status = _accept(key.format(window), ticket_id, rerun=True, also_keys=(key.format(window + 1),))
+    return jsonify(status=status), 200 if status == "duplicate" else 202
+
+
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    return body if isinstance(body, dict) else {}
+
+
+def _ticket_id() -> int:
+    ticket_id = _int(_body().get("ticket_id"))
     if ticket_id is None:
         raise errors.PayloadError("ticket_id is required", code="missing_parameter")
-    status = _accept(f"zendesk:sidebar:{ticket_id}:{secrets.token_hex(8)}", ticket_id, rerun=True)
-    return jsonify(status=status), 202
+    return ticket_id
 
 
-def _session() -> dict:
+def _record(session: SidebarSession, body: dict) -> SidebarRecord:
+    kind = LOCATION_RECORDS.get(session.location)
+    if kind is None:
+        raise errors.Forbidden(f"the {session.location} location shows no card", code="wrong_location")
+    record_id = _int(body.get(f"{kind}_id"))
+    if record_id is None:
+        raise errors.PayloadError(f"the {session.location} names its record by {kind}_id", code="missing_parameter")
+    return SidebarRecord(kind, record_id)
+
+
+def _session() -> SidebarSession:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         raise errors.AuthError("missing sidebar session")
     try:
-        return runtime().sessions().loads(header[7:], max_age=SESSION_MAX_AGE_S)
+        data = runtime().sessions().loads(header[7:], max_age=SESSION_MAX_AGE_S)
     except SignatureExpired:
         raise errors.AuthError("the sidebar session has expired: reload the app", code="session_expired") from None
     except BadSignature:
         raise errors.AuthError("invalid sidebar session") from None
+    if not isinstance(data, dict) or not data.get("sid") or not isinstance(data.get("agent"), int):
+        raise errors.AuthError("the sidebar session is from an older release: reload the app",
+                               code="session_expired")
+    return SidebarSession(session_id=str(data["sid"]), agent_id=data["agent"], location=str(data.get("loc")))
 
 
 def _int(value: object) -> int | None:
@@ -151,11 +208,16 @@ def _int(value: object) -> int | None:
 
 
 def _secure_page(response: Response) -> Response:
-    zendesk = runtime().settings.zendesk_url or ""
     response.headers["Content-Security-Policy"] = (
         "default-src 'self'; script-src 'self' https://static.zdassets.com; style-src 'self'; img-src 'self' data:; "
-        f"connect-src 'self'; frame-ancestors 'self' https://*.zendesk.com {zendesk}".strip())
+        f"connect-src 'self'; frame-ancestors {_zendesk_origin()}")
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def _zendesk_origin() -> str:
+    """Only the configured Zendesk account may frame the sidebar (not every *.zendesk.com)."""
+    parts = urlsplit(runtime().settings.zendesk_url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else "'none'"

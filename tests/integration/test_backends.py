@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
@@ -50,7 +51,7 @@ def store(request, tmp_path):
         return Store(f"sqlite:///{tmp_path}/connector.db")
     backend = Store(request.getfixturevalue("postgres_url"))
     with backend.engine.begin() as conn:
-        conn.execute(text("TRUNCATE deliveries, jobs, audit, settings_kv"))
+        conn.execute(text("TRUNCATE deliveries, jobs, audit, settings_kv, card_views, sidebar_bindings"))
     return backend
 
 
@@ -58,6 +59,35 @@ def test_a_second_start_migrates_nothing_and_keeps_data(store):
     store.accept(delivery_key="d1", record_key="zendesk:ticket:1", provider="zendesk")
     again = Store(str(store.engine.url.render_as_string(hide_password=False)))
     assert again.job("zendesk:ticket:1").status == "pending"
+
+
+def test_a_delivery_recorded_under_two_keys_is_a_duplicate_by_either(store):
+    assert store.accept(delivery_key="inv-1", also_keys=("sig-1",), record_key="k1", provider="zendesk") == "queued"
+    assert store.accept(delivery_key="inv-2", also_keys=("sig-1",), record_key="k1", provider="zendesk") == "duplicate"
+    assert store.accept(delivery_key="inv-1", also_keys=("sig-2",), record_key="k1", provider="zendesk") == "duplicate"
+    assert store.accept(delivery_key="inv-2", also_keys=("sig-2",), record_key="k1", provider="zendesk") == "queued"
+
+
+def test_sidebar_bindings_budget_and_card_views(store):
+    views = store.views
+    assert views.bind(session_id="s1", agent_id="5", record_key="zendesk:ticket:1", limit=2) == "bound"
+    assert views.bind(session_id="s1", agent_id="5", record_key="zendesk:ticket:1", limit=2) == "same"
+    assert views.bind(session_id="s1", agent_id="5", record_key="zendesk:ticket:2", limit=2) == "other"
+    assert views.bind(session_id="s2", agent_id="5", record_key="zendesk:ticket:2", limit=2) == "bound"
+    assert views.bind(session_id="s3", agent_id="5", record_key="zendesk:ticket:3", limit=2) == "over_budget"
+    assert views.bind(session_id="s3", agent_id="5", record_key="zendesk:ticket:1", limit=2) == "bound"
+    assert views.bind(session_id="s4", agent_id="6", record_key="zendesk:ticket:3", limit=2) == "bound"
+    views.record(provider="zendesk", agent_id="5", record_key="zendesk:ticket:1", profile_id="p-1")
+    views.record(provider="zendesk", agent_id="6", record_key="zendesk:ticket:1", profile_id=None)
+    assert [(v.agent_id, v.profile_id) for v in views.list(record_key="zendesk:ticket:1")] == [("6", None),
+                                                                                                  ("5", "p-1")]
+    assert [v.record_key for v in views.list(agent_id="5")] == ["zendesk:ticket:1"]
+    assert views.list(agent_id="5")[0].at.tzinfo is not None
+    store.clock = lambda: utcnow() + timedelta(days=91)
+    assert views.bind(session_id="s5", agent_id="5", record_key="zendesk:ticket:3", limit=2) == "bound"  # a new minute
+    counts = store.purge(older_than=timedelta(days=90))
+    assert counts["card_views"] == 2 and counts["sidebar_bindings"] == 4
+    assert views.list(agent_id="5") == []
 
 
 def test_deliveries_dedupe_and_jobs_are_claimed_once(store):

@@ -129,7 +129,7 @@ def test_demo_serves_the_lookup_api():
     try:
         output = []
         key = None
-        deadline = time.time() + 60
+        deadline = time.time() + 180  # generous: the demo starts three emulators and enriches live
         while time.time() < deadline:
             line = proc.stdout.readline()
             output.append(line)

@@ -79,4 +79,5 @@ def test_forget_and_purge_commands(aep, tmp_path):
     missing = CliRunner().invoke(main, ["forget", "--namespace", "Email", "--id", "nobody@example.com"], env=env)
     assert missing.exit_code == 0 and "no AEP profile" in missing.stdout
     purged = CliRunner().invoke(main, ["purge"], env=env)
-    assert purged.exit_code == 0 and purged.stdout.strip() == "audit: 0 removed, jobs: 0 removed, deliveries: 0 removed"
+    assert purged.exit_code == 0 and purged.stdout.strip() == (
+        "audit: 0 removed, jobs: 0 removed, deliveries: 0 removed, card_views: 0 removed, sidebar_bindings: 0 removed")

@@ -57,3 +57,23 @@ def test_bad_credentials_and_unknown_records_use_zendesk_error_bodies(zd):
 def test_public_key_is_served_anonymously(zd):
     response = requests.get(f"{zd.url}/api/v2/apps/1000/public_key.pem", timeout=5)
     assert response.status_code == 200 and response.text.startswith("-----BEGIN PUBLIC KEY-----")
+
+
+def test_agents_have_roles_restrictions_and_group_memberships_in_cursor_pages(zd):
+    auth = (f"{AGENT_EMAIL}/token", API_TOKEN)
+    grace = requests.get(f"{zd.url}/api/v2/users/6.json", auth=auth, timeout=5).json()["user"]
+    assert (grace["role"], grace["ticket_restriction"], grace["role_type"], grace["custom_role_id"]) == (
+        "agent", "groups", 0, 360100)
+    url = f"{zd.url}/api/v2/users/5/group_memberships.json"
+    first = requests.get(url, params={"page[size]": "1"}, auth=auth, timeout=5).json()
+    assert [m["group_id"] for m in first["group_memberships"]] == [10] and first["meta"]["has_more"] is True
+    second = requests.get(url, params={"page[size]": "1", "page[after]": first["meta"]["after_cursor"]},
+                          auth=auth, timeout=5).json()
+    assert [m["group_id"] for m in second["group_memberships"]] == [20] and second["meta"]["has_more"] is False
+    ticket = requests.get(f"{zd.url}/api/v2/tickets/10.json", auth=auth, timeout=5).json()["ticket"]
+    assert (ticket["group_id"], ticket["assignee_id"]) == (20, 7)
+    role = requests.get(f"{zd.url}/api/v2/custom_roles/360100.json", auth=auth, timeout=5).json()["custom_role"]
+    assert role["configuration"]["ticket_access"] == "within-groups"
+    assert requests.get(f"{zd.url}/api/v2/groups.json", auth=auth, timeout=5).json()["groups"][0]["name"] == "Support"
+    assert requests.get(f"{zd.url}/api/v2/users/99999/group_memberships.json", auth=auth,
+                        timeout=5).status_code == 404

@@ -72,7 +72,10 @@ def test_duplicate_deliveries_and_reruns_write_one_note(zd, zruntime, installed)
     tid, key = ticket["id"], f"zendesk:ticket:{ticket['id']}"
     fire(zd.world, requests.Session(), zd.world.tickets[tid], actor_id=REQUESTER)  # Zendesk delivers again
     wait_for(lambda: len(zd.world.invocations) == 2)
-    assert [i.statuses for i in zd.world.invocations] == [[202], [202]]
+    first, again = (i.statuses for i in zd.world.invocations)
+    # A new invocation of the same content: 202 (the record is done), or 200 duplicate when Zendesk
+    # signed it in the same second (the same signature, timestamp and body as the first).
+    assert first == [202] and again in ([202], [200])
     assert len(zd.world.calls(f"/api/v2/tickets/{tid}.json", "GET")) == 1  # the record was done: no work
     zruntime.store.requeue(key)  # an agent presses "write to ticket"
     zruntime.queue.enqueue(key)

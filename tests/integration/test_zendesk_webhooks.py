@@ -45,6 +45,32 @@ def test_duplicate_delivery_is_acknowledged_once(zclient, zruntime, secret):
     assert zruntime.queue.pending() == 1
 
 
+def test_a_replay_with_new_unsigned_headers_is_a_duplicate(zclient, zruntime, secret):
+    """The invocation id is not signed: a captured delivery replayed with a new one is still caught."""
+    body = fixture_bytes("ticket_created__trigger")
+    captured = signed_headers(secret, body, invocation="42")
+    assert post(zclient, body, captured).status_code == 202
+    replayed = post(zclient, body, {**captured, "X-Zendesk-Webhook-Invocation-Id": "43",
+                                    "X-Zendesk-Webhook-Id": "01OTHERWEBHOOK00000000000"})
+    assert replayed.status_code == 200 and replayed.get_json() == {"status": "duplicate"}
+    assert zruntime.queue.pending() == 1
+
+
+def test_a_retry_signed_anew_keeps_its_invocation_id_and_is_a_duplicate(zclient, zruntime, secret):
+    body = fixture_bytes("ticket_created__trigger")
+    assert post(zclient, body, signed_headers(secret, body, invocation="42", ts=stamp(-5))).status_code == 202
+    again = post(zclient, body, signed_headers(secret, body, invocation="42", ts=stamp()))
+    assert again.status_code == 200 and zruntime.queue.pending() == 1
+
+
+def test_a_long_invocation_id_is_kept_by_its_digest(zclient, zruntime, secret):
+    body = fixture_bytes("ticket_created__trigger")
+    long_id = "9" * 5000
+    assert post(zclient, body, signed_headers(secret, body, invocation=long_id, ts=stamp(-5))).status_code == 202
+    again = post(zclient, body, signed_headers(secret, body, invocation=long_id, ts=stamp()))
+    assert again.status_code == 200 and again.get_json() == {"status": "duplicate"}
+
+
 def _forged(body, headers):
     return body, {**headers, "X-Zendesk-Webhook-Signature": "AAAA" + headers["X-Zendesk-Webhook-Signature"][4:]}
 

@@ -37,6 +37,7 @@ def test_missing_credentials_are_named():
     ({"CONNECTOR_MAPPING": "/nowhere.yaml"}, "CONNECTOR_MAPPING: no file at /nowhere.yaml"),
     ({"CONNECTOR_CA_BUNDLE": "/nowhere.pem"}, "CONNECTOR_CA_BUNDLE: no file"),
     ({"CONNECTOR_AEP_RETRIES": "-1"}, "must not be negative"),
+    ({"CONNECTOR_SIDEBAR_RECORDS_PER_MINUTE": "0"}, "CONNECTOR_SIDEBAR_RECORDS_PER_MINUTE: must be at least 1"),
 ])
 def test_invalid_settings_give_clear_messages(env, expected):
     with pytest.raises(ConfigError) as info:

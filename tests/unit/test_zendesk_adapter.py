@@ -6,7 +6,7 @@ import base64
 import pytest
 
 from connector import errors
-from connector.adapters.zendesk import Requester, ZendeskClient
+from connector.adapters.zendesk import Requester, ZendeskAgent, ZendeskClient
 from connector.config import Settings
 
 BASE = "https://acme.zendesk.com"
@@ -71,3 +71,52 @@ def test_write_errors_are_translated(requests_mock, client, status, error):
     with pytest.raises(error) as info:
         client.update_ticket(5, custom_fields={"1": 1}, add_tags=[], note=None)
     assert info.value.upstream_status == status
+
+
+def test_read_ticket_carries_what_decides_who_may_see_it(requests_mock, client):
+    requests_mock.get(f"{BASE}/api/v2/tickets/5.json", json={
+        "ticket": {"id": 5, "requester_id": 11, "assignee_id": 7, "group_id": 20, "organization_id": 500},
+        "users": [{"id": 11, "name": "Jane", "organization_id": 500}]})
+    ticket = client.read_ticket(5)
+    assert (ticket.requester_id, ticket.assignee_id, ticket.group_id, ticket.organization_id) == (11, 7, 20, 500)
+    assert ticket.requester.organization_id == 500
+
+
+def test_read_agent_is_one_get_of_the_user(requests_mock, client):
+    requests_mock.get(f"{BASE}/api/v2/users/6.json", json={"user": {
+        "id": 6, "role": "agent", "ticket_restriction": "groups", "role_type": 0, "custom_role_id": 360100,
+        "organization_id": None, "active": True, "suspended": False, "email": "grace@acme.example"}})
+    agent = client.read_agent(6)
+    (sent,) = requests_mock.request_history
+    assert sent.method == "GET" and sent.headers["Authorization"] == AUTH and sent.qs == {}
+    assert agent == ZendeskAgent(id=6, role="agent", ticket_restriction="groups", role_type=0,
+                                 custom_role_id=360100, organization_id=None, active=True, suspended=False)
+
+
+def test_read_agent_of_a_suspended_end_user(requests_mock, client):
+    requests_mock.get(f"{BASE}/api/v2/users/9.json", json={"user": {"id": 9, "role": "end-user",
+                                                                     "suspended": True, "active": False}})
+    agent = client.read_agent(9)
+    assert (agent.role, agent.ticket_restriction, agent.suspended, agent.active) == ("end-user", None, True, False)
+
+
+def test_group_ids_follow_the_cursor_on_our_own_base_url(requests_mock, client):
+    url = f"{BASE}/api/v2/users/6/group_memberships.json"
+    requests_mock.get(url, [
+        {"json": {"group_memberships": [{"id": 1, "user_id": 6, "group_id": 10}],
+                  "meta": {"has_more": True, "after_cursor": "c1"}, "links": {"next": "https://evil.example/x"}}},
+        {"json": {"group_memberships": [{"id": 2, "user_id": 6, "group_id": 20}],
+                  "meta": {"has_more": False, "after_cursor": None}}},
+    ])
+    assert client.group_ids(6) == frozenset({10, 20})
+    first, second = requests_mock.request_history
+    assert first.qs == {"page[size]": ["100"]}
+    assert second.url.startswith(url) and second.qs == {"page[size]": ["100"], "page[after]": ["c1"]}
+
+
+def test_an_unknown_agent_is_a_404_upstream_error(requests_mock, client):
+    requests_mock.get(f"{BASE}/api/v2/users/404.json", status_code=404,
+                      json={"error": "RecordNotFound", "description": "Not found"})
+    with pytest.raises(errors.UpstreamError) as info:
+        client.read_agent(404)
+    assert info.value.upstream_status == 404

@@ -1,5 +1,7 @@
-// Sidebar page: ask ZAF who the customer is (or read the demo's ?ticket_id=), fetch the card
-// with the short-lived session the server embedded, and wire Refresh / Write to ticket.
+// Sidebar page: ask ZAF which ticket or user this is (or read the demo's ?ticket_id=), fetch the
+// card with the short-lived session the server embedded, and wire Refresh / Write to ticket.
+// Only the record's id is sent: the server reads its requester from Zendesk and decides whose
+// card it is.
 (function () {
   "use strict";
   var root = document.getElementById("aep-root");
@@ -11,21 +13,14 @@
   }
   var lastTicket = null;
 
-  function person(user) {
-    if (!user) { return null; }
-    return { email: user.email || null, phone: user.phone || null, externalId: user.externalId || null };
-  }
-
   function context() {
     if (!client) {
       return Promise.resolve({ ticket_id: params.get("ticket_id"), user_id: params.get("user_id") });
     }
     if (root.dataset.location === "user_sidebar") {
-      return client.get("user").then(function (d) { return { user_id: d.user.id, requester: person(d.user) }; });
+      return client.get("user.id").then(function (d) { return { user_id: d["user.id"] }; });
     }
-    return client.get(["ticket.id", "ticket.requester"]).then(function (d) {
-      return { ticket_id: d["ticket.id"], requester: person(d["ticket.requester"]) };
-    });
+    return client.get("ticket.id").then(function (d) { return { ticket_id: d["ticket.id"] }; });
   }
 
   function post(url, body) {
@@ -41,6 +36,13 @@
     if (node) { node.textContent = text; }
   }
 
+  function message(code) {
+    if (code === 401) { return "Session expired: reload the app."; }
+    if (code === 403) { return "You do not have access to this customer's profile."; }
+    if (code === 429) { return "Too many profiles opened in a minute: try again shortly."; }
+    return "The profile could not be loaded.";
+  }
+
   function load(refresh) {
     target.setAttribute("aria-busy", "true");
     return context().then(function (ctx) {
@@ -49,7 +51,7 @@
       return post(root.dataset.cardUrl, ctx);
     }).then(function (response) {
       return response.text().then(function (html) {
-        if (!response.ok) { throw new Error(response.status === 401 ? "Session expired: reload the app." : "The profile could not be loaded."); }
+        if (!response.ok) { throw new Error(message(response.status)); }
         target.innerHTML = html;
       });
     }).catch(function (err) {
