@@ -293,6 +293,15 @@ class SalesforceSandbox(RunningEmulator):
         return {"salesforce_instance_url": self.url, "salesforce_client_id": CLIENT_ID,
                 "salesforce_client_secret": CLIENT_SECRET, "salesforce_org_id": ORG_ID, "ca_bundle": self.ca_bundle}
 
+    @property
+    def jwt_private_key(self) -> str:
+        """The key whose certificate the emulator's connected app holds (CONNECTOR_SALESFORCE_PRIVATE_KEY)."""
+        return connected_app_keys()[0]
+
+    def jwt_overrides(self) -> dict:
+        """Settings for the JWT bearer flow (on top of ``settings_overrides``)."""
+        return {"salesforce_username": USERNAME, "salesforce_private_key": self.jwt_private_key}
+
 
 def canvas_request(record: str, *, org_id: str = ORG_ID, secret: str = CLIENT_SECRET, urlsafe: bool = False) -> str:
     """A Canvas signed request as Salesforce POSTs it for an app on a record page (reference §5.1)."""
