@@ -70,7 +70,7 @@ def _number(meta: FieldMeta, value: Any) -> Fitted:
     rounded = number.quantize(Decimal(1).scaleb(-meta.scale), rounding=ROUND_HALF_UP)
     whole = len(str(abs(rounded).to_integral_value(rounding="ROUND_DOWN")).lstrip("0"))
     if meta.precision and whole > meta.precision - meta.scale:
-        return Fitted(skipped=f"more than {meta.precision - meta.scale} digits before the decimal point")
+        return Fitted(skipped=f"too many digits before the decimal point (at most {meta.precision - meta.scale})")
     return Fitted(int(rounded) if meta.scale == 0 else float(rounded))
 
 
