@@ -75,7 +75,8 @@ def salesforce_checks(runtime: Runtime, *, echo: Callable[[str], None]) -> int:
             echo(f"{FAIL} writeback.salesforce {obj}.*: {exc.message}")
             failures += 1
             continue
-        problems = [(rule, p) for rule in rules for p in rule_problems(runtime.manifest, rule, fields, crm="Salesforce")]
+        problems = [(rule, problem) for rule in rules
+                    for problem in rule_problems(runtime.manifest, rule, fields, crm="Salesforce")]
         for rule, problem in problems:
             echo(f"{FAIL} writeback.salesforce {rule.target} ({rule.value}): {problem}")
         failures += len(problems)

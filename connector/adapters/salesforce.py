@@ -204,7 +204,8 @@ class SalesforceClient:
                                                    upstream_status=401) from None
                 log.info("salesforce.session.refresh")
             except SalesforceError as exc:
-                if REFRESH_CODES & {str(e.get("errorCode")) for e in exc.content or [] if isinstance(e, dict)}:
+                content: Any = exc.content if isinstance(exc.content, list) else []
+                if REFRESH_CODES & {str(e.get("errorCode")) for e in content if isinstance(e, dict)}:
                     self.forget_metadata()
                 raise _translate(exc) from None
             except requests.Timeout:

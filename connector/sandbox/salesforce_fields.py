@@ -56,7 +56,7 @@ def _ref(name: str, label: str, **kw) -> SfField:
     return SfField(name, "reference", label, length=18, **kw)
 
 
-_READ_ONLY = {"updateable": False, "createable": False, "nillable": False}
+_READ_ONLY: dict = {"updateable": False, "createable": False, "nillable": False}
 _PERSON = (SfField("FirstName", "string", "First Name", length=40),
            SfField("LastName", "string", "Last Name", length=80, nillable=False),
            SfField("Email", "email", "Email", length=80), SfField("Phone", "phone", "Business Phone", length=40))

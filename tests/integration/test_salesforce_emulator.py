@@ -181,7 +181,8 @@ def test_soql_is_case_insensitive(client, sf):
 
 def test_describe_returns_the_deployed_fields_metadata(client):
     fields = {f["name"]: f for f in client.Contact.describe()["fields"]}
-    tier, value, churn = fields["AEP_Loyalty_Tier__c"], fields["AEP_Lifetime_Value__c"], fields["AEP_Churn_Propensity__c"]
+    tier, value = fields["AEP_Loyalty_Tier__c"], fields["AEP_Lifetime_Value__c"]
+    churn = fields["AEP_Churn_Propensity__c"]
     assert (tier["type"], tier["length"], tier["updateable"], tier["nillable"]) == ("string", 40, True, True)
     assert (value["type"], value["precision"], value["scale"]) == ("currency", 16, 2)
     assert (churn["type"], churn["precision"], churn["scale"]) == ("double", 5, 4)
