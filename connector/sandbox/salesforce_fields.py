@@ -104,6 +104,8 @@ def parse_field(path: Path) -> SfField:
 def load_schema(objects_dir: Path | None = None) -> dict[str, dict[str, SfField]]:
     """Object → field name → metadata, for Contact, Lead and Case (standard fields, then the package's)."""
     base = objects_dir or sfdx_objects_dir()
+    if not base.is_dir():
+        raise FileNotFoundError(f"the SFDX package's objects folder is missing: {base}")
     schema: dict[str, dict[str, SfField]] = {}
     for obj, standard in STANDARD.items():
         custom = [parse_field(p) for p in sorted((base / obj / "fields").glob("*.field-meta.xml"))]
