@@ -83,3 +83,23 @@ def test_a_number_salesforce_rounded_is_not_written_again(sfruntime, sf, aep, mo
     sfruntime.store.requeue(key)
     assert sfruntime.enrichment.run(key) == "unchanged"
     assert len(sf.world.calls("", "PATCH")) == 1
+
+
+def test_forget_clears_the_fitted_values_it_wrote(sfruntime, sf, aep, monkeypatch):
+    """The ledger holds what Salesforce stored, so a privacy request finds and clears every written field
+    (rounded numbers and the date-time stamp included)."""
+    from connector.services.privacy import forget
+
+    profile = seed.profile_entity(1, aep.world.customers)
+    monkeypatch.setitem(profile["_acme"], "lifetimeValue", 4321.987654)
+    monkeypatch.setitem(profile["_acme"], "churnPropensity", 0.876543)
+
+    key = f"salesforce:Contact:{CONTACT}"
+    sfruntime.store.accept(delivery_key="salesforce:forget", record_key=key, provider="salesforce")
+    assert sfruntime.enrichment.run(key) == "written"
+    report = forget(lookup=sfruntime.lookup, store=sfruntime.store, namespace="Email", value=seed.customer(1).email,
+                    clear_crm=True, salesforce=sfruntime.salesforce)
+    assert report.kept == []
+    contact = sf.world.records["Contact"][CONTACT]
+    assert [name for name, value in contact.items() if name.startswith("AEP_") and value is not None] == \
+        (["AEP_CRM_Id__c"] if contact["AEP_CRM_Id__c"] else [])  # the CRM's own id stays
