@@ -22,6 +22,7 @@ from connector.sandbox.faults import Faults
 from connector.sandbox.salesforce_fields import describe, load_schema
 from connector.sandbox.salesforce_jwt import assertion_problem, connected_app_keys
 from connector.sandbox.salesforce_records import QueryError, canonical_id, collection_results, run_query
+from connector.sandbox.salesforce_values import check_write
 from connector.sandbox.server import RunningEmulator
 from connector.sandbox.tls import self_signed
 
@@ -82,8 +83,6 @@ class SalesforceWorld:
         return self.records.get(obj, {}).get(canonical) if canonical else None
 
     def check(self, obj: str, changes: dict, *, creating: bool = False) -> tuple[dict, list[dict]]:
-        from connector.sandbox.salesforce_values import check_write
-
         return check_write(obj, self.schema[obj], changes, creating=creating)
 
     def commit(self, obj: str, record: dict, stored: dict, changes: dict, user: str = INTEGRATION_USER) -> None:

@@ -243,3 +243,21 @@ def test_the_connector_logs_in_with_the_connected_apps_key(sfsettings, sf):
     client = SalesforceClient(sfsettings.replace(**sf.jwt_overrides()))
     assert client.get("Contact", CONTACT, ["Id"])["Id"] == CONTACT
     assert sf.world.calls("/services/oauth2/token")[0][2] is None  # a form post, not JSON
+
+
+@pytest.mark.parametrize("kind, value, outcome", [
+    ("date", "2026-11-30", "2026-11-30"),
+    ("date", "2026-11-30T10:00:00Z", "JSON_PARSER_ERROR"),
+    ("date", "2026-02-30", "JSON_PARSER_ERROR"),
+    ("boolean", True, True),
+    ("boolean", "false", False),
+    ("boolean", "yes", "INVALID_TYPE_ON_FIELD_IN_RECORD"),
+])
+def test_date_and_checkbox_fields(client, sf, kind, value, outcome):
+    sf.world.schema = with_field(sf.world.schema, "Contact", "AEP_Last_Enriched__c", type=kind)
+    if isinstance(outcome, str) and outcome.isupper():
+        assert [e["errorCode"] for e in refused(
+            lambda: client.Contact.update(CONTACT, {"AEP_Last_Enriched__c": value}))] == [outcome]
+    else:
+        assert client.Contact.update(CONTACT, {"AEP_Last_Enriched__c": value}) == 204
+        assert stored(sf, "AEP_Last_Enriched__c") == outcome
