@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from connector import errors
+from connector.core.writecheck import rule_problems
 from connector.runtime import Runtime
 
 OK, FAIL, INFO = "ok  ", "FAIL", "--  "
@@ -30,6 +31,7 @@ def run_checks(runtime: Runtime, *, echo: Callable[[str], None]) -> int:
         except errors.ConnectorError as exc:
             failures += 1
             echo(f"{FAIL} {label}: {exc.message}")
+    failures += salesforce_checks(runtime, echo=echo)
     for name, configured in (("Zendesk", s.zendesk_url), ("Salesforce", s.salesforce_instance_url)):
         if not configured:
             echo(f"{INFO} {name}: not configured")
@@ -56,3 +58,28 @@ def _namespaces(runtime: Runtime) -> str:
         raise errors.ConnectorError(f"not defined in AEP sandbox {runtime.settings.aep_sandbox}: "
                                     f"{', '.join(missing)}")
     return f"all {len(wanted)} manifest namespaces exist"
+
+
+def salesforce_checks(runtime: Runtime, *, echo: Callable[[str], None]) -> int:
+    """The manifest's Salesforce write-back against the org's describe: one line per problem, naming the rule."""
+    salesforce, spec = runtime.salesforce, runtime.manifest.writeback.get("salesforce")
+    if salesforce is None or spec is None:
+        return 0
+    failures = 0
+    objects = sorted({r.target.split(".", 1)[0] for r in spec.rules})
+    for obj in objects:
+        rules = [r for r in spec.rules if r.target.split(".", 1)[0] == obj]
+        try:
+            fields = salesforce.field_metadata(obj)
+        except errors.ConnectorError as exc:
+            echo(f"{FAIL} writeback.salesforce {obj}.*: {exc.message}")
+            failures += 1
+            continue
+        problems = [(rule, problem) for rule in rules
+                    for problem in rule_problems(runtime.manifest, rule, fields, crm="Salesforce")]
+        for rule, problem in problems:
+            echo(f"{FAIL} writeback.salesforce {rule.target} ({rule.value}): {problem}")
+        failures += len(problems)
+        if not problems:
+            echo(f"{OK} writeback.salesforce {obj}: {len(rules)} field(s) exist, are updateable and fit their values")
+    return failures

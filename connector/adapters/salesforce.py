@@ -3,7 +3,8 @@
 Wire facts: ../shared/reference/salesforce.md. simple-salesforce has no timeouts and no retries
 (§1.9): every call runs over a session whose transport pins the timeout and the CA bundle, a 401
 INVALID_SESSION_ID re-authenticates once, and Salesforce's errors are translated here. The org's
-daily usage (``Sforce-Limit-Info``) is read after each call; enrichment throttles on it.
+daily usage (``Sforce-Limit-Info``) is read after each call; enrichment throttles on it. Each object's
+``describe`` is read once and kept (``field_metadata``) until Salesforce answers ``INVALID_FIELD``.
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from simple_salesforce.exceptions import (
 from connector import errors
 from connector.adapters.http import pinned_session
 from connector.config import Settings
+from connector.core.fieldfit import FieldMeta
 from connector.metrics import observe_response
 
 log = logging.getLogger(__name__)
@@ -43,7 +45,12 @@ USERINFO_TIMEOUT_S = 5.0  # inside an Outbound Message delivery, which Salesforc
 COLLECTION_MAX = 200
 LIMIT_PAUSE_S = 900.0  # TotalRequests: the rolling 24 h allocation frees up slowly (reference §7.2)
 CONCURRENT_PAUSE_S = 5.0
-_LIMIT_INFO = re.compile(r"api-usage=(\d+)/(\d+)")
+_LIMIT_INFO = re.compile(r"(?:^|[^-])api-usage=(\d+)/(\d+)")
+KINDS = {"string": "text", "textarea": "text", "email": "text", "phone": "text", "url": "text",
+         "encryptedstring": "text", "multipicklist": "text", "combobox": "choice", "picklist": "choice",
+         "double": "number", "currency": "number", "percent": "number", "int": "number", "long": "number",
+         "datetime": "datetime", "date": "date", "boolean": "boolean", "id": "reference", "reference": "reference"}
+REFRESH_CODES = {"INVALID_FIELD", "INVALID_FIELD_FOR_INSERT_UPDATE"}  # the org's fields changed under us
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,7 @@ class SalesforceClient:
         self._sf: Salesforce | None = None
         self.user_id: str | None = None
         self.usage: Usage | None = None
+        self._metadata: dict[str, dict[str, FieldMeta]] = {}
 
     # -- calls -------------------------------------------------------------------------------
 
@@ -112,6 +120,8 @@ class SalesforceClient:
             results = self._call(partial(_collections, body=body))
             for result in results or []:
                 errs = result.get("errors") or []
+                if any(e.get("statusCode") in REFRESH_CODES for e in errs):
+                    self.forget_metadata()
                 outcomes.append(None if result.get("success") else
                                 "; ".join(f"{e.get('statusCode')}: {e.get('message')}" for e in errs) or "failed")
         return outcomes
@@ -145,6 +155,17 @@ class SalesforceClient:
             raise errors.UpstreamError(f"Salesforce userinfo answered {response.status_code} without an org",
                                        service=SERVICE, upstream_status=response.status_code)
         return org
+    def field_metadata(self, obj: str) -> dict[str, FieldMeta]:
+        """The object's fields (local names) from ``describe``: read once, kept until an INVALID_FIELD."""
+        cached = self._metadata.get(obj)
+        if cached is None:
+            described = self._call(lambda sf: getattr(sf, obj).describe())
+            cached = {self.local_name(f["name"]): field_meta(f) for f in described.get("fields") or []}
+            self._metadata[obj] = cached
+        return cached
+
+    def forget_metadata(self) -> None:
+        self._metadata.clear()
 
     # -- names with the managed-package namespace -----------------------------------------------------
 
@@ -214,6 +235,9 @@ class SalesforceClient:
                                                    upstream_status=401) from None
                 log.info("salesforce.session.refresh")
             except SalesforceError as exc:
+                content: Any = exc.content if isinstance(exc.content, list) else []
+                if REFRESH_CODES & {str(e.get("errorCode")) for e in content if isinstance(e, dict)}:
+                    self.forget_metadata()
                 raise _translate(exc) from None
             except requests.Timeout:
                 raise errors.UpstreamUnavailable("Salesforce did not answer in time", service=SERVICE) from None
@@ -226,6 +250,20 @@ class SalesforceClient:
         match = _LIMIT_INFO.search(response.headers.get("Sforce-Limit-Info", ""))
         if match:
             self.usage = Usage(int(match[1]), int(match[2]))
+
+
+def field_meta(described: dict) -> FieldMeta:
+    """One ``describe`` field as neutral write metadata (reference §1.5: ``sf.Contact.describe()``)."""
+    kind = KINDS.get(str(described.get("type")), "other")
+    precision, scale = int(described.get("precision") or 0), int(described.get("scale") or 0)
+    if described.get("type") in ("int", "long"):
+        precision, scale = int(described.get("digits") or 0), 0
+    choices = tuple((str(v.get("value")), str(v.get("label") or v.get("value")))
+                    for v in described.get("picklistValues") or [] if v.get("active", True))
+    return FieldMeta(name=str(described.get("name")), kind=kind, length=int(described.get("length") or 0),
+                     precision=precision, scale=scale, choices=choices,
+                     restricted=bool(described.get("restrictedPicklist")),
+                     updateable=bool(described.get("updateable", True)))
 
 
 def _query_all(sf: Salesforce, *, soql: str) -> Any:

@@ -1,20 +1,24 @@
 """Write plans: what to write back to a CRM record, as a diff under per-field policies.
 
 Pure: takes the card, the manifest's write-back spec, what the record holds now and what the
-connector wrote last; returns only the changes. An empty plan means no API call.
+connector wrote last; returns only the changes. An empty plan means no API call. With ``fit`` (target,
+value → ``Fitted``) each value is first made what the CRM would store, so the comparison with the
+record is like for like and a value the field cannot take is skipped (``Plan.skipped``).
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from connector.core.fieldfit import Fitted
 from connector.core.formats import MISSING
 from connector.core.manifest import Writeback, WriteRule
 from connector.core.models import Card
 
 NOTE_TARGET = "ticket.note"
+Fit = Callable[[str, Any], Fitted]
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,7 @@ class Plan:
     user_fields: dict[str, Any] = field(default_factory=dict)
     note: str | None = None
     audit: list[tuple[str, str | None, str]] = field(default_factory=list)  # target, value, policy
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # target, why its value cannot be written
     reason: str = "written"
 
     @property
@@ -45,7 +50,7 @@ class Plan:
 
 
 def plan(*, card: Card, spec: Writeback, state: RecordState, last_written: Mapping[str, str | None],
-         note_needed: bool, now: str | None = None) -> Plan:
+         note_needed: bool, now: str | None = None, fit: Fit | None = None) -> Plan:
     """The diff to write; nothing when there is no profile or the match is below the write threshold."""
     if card.status != "found":
         return Plan(reason="no_profile" if card.status == "not_found" else card.status)
@@ -57,10 +62,10 @@ def plan(*, card: Card, spec: Writeback, state: RecordState, last_written: Mappi
         value = resolve(card, rule.value)
         if value is None or rule in stamps:
             continue
-        _apply(rule, value, state, last_written, result)
+        _apply(rule, value, state, last_written, result, fit)
     if now and (result.fields or result.user_fields):  # a time stamp alone is no reason to write
         for rule in stamps:
-            _apply(rule, now, state, last_written, result)
+            _apply(rule, now, state, last_written, result, fit)
     if spec.note and note_needed:
         result.note = note_text(card)
         result.audit.append((NOTE_TARGET, None, "once"))
@@ -93,13 +98,20 @@ def resolve(card: Card, reference: str) -> Any:
     return item.value
 
 
-def _apply(rule: WriteRule, value: Any, state: RecordState, last: Mapping[str, str | None], out: Plan) -> None:
+def _apply(rule: WriteRule, value: Any, state: RecordState, last: Mapping[str, str | None], out: Plan,
+           fit: Fit | None = None) -> None:
     if rule.target == "ticket.tags":
         tag = tag_of(rule.prefix, value)
         if tag and tag not in state.tags and tag not in out.add_tags:
             out.add_tags.append(tag)
             out.audit.append((f"{rule.target}.{tag}", tag, "add"))  # one ledger target per tag
         return
+    if fit is not None:
+        fitted = fit(rule.target, value)
+        if fitted.skipped:
+            out.skipped.append((rule.target, fitted.skipped))
+            return
+        value = fitted.value
     scope, _, name = rule.target.rpartition(".")
     current_values = state.user_fields if scope == "user.user_fields" else state.fields
     target_values = out.user_fields if scope == "user.user_fields" else out.fields

@@ -2,12 +2,13 @@
 error lists, Sforce-Limit-Info and a daily API allocation that runs out.
 
 Wire facts: ../shared/reference/salesforce.md (§1.5/§1.6 shapes, §2 errors and limits, §9 checklist).
+Field metadata and value checks: salesforce_fields / salesforce_values; ids, SOQL and sObject
+Collections: salesforce_records; the connected app's JWT certificate: salesforce_jwt.
 """
 from __future__ import annotations
 
 import base64
 import itertools
-import re
 import secrets
 import threading
 import time
@@ -18,6 +19,10 @@ from flask import Flask, Response, jsonify, request
 
 from connector.sandbox import seed
 from connector.sandbox.faults import Faults
+from connector.sandbox.salesforce_fields import describe, load_schema
+from connector.sandbox.salesforce_jwt import assertion_problem, connected_app_keys
+from connector.sandbox.salesforce_records import QueryError, canonical_id, collection_results, run_query
+from connector.sandbox.salesforce_values import check_write
 from connector.sandbox.server import RunningEmulator
 from connector.sandbox.tls import self_signed
 
@@ -29,21 +34,7 @@ PASSWORD = "sandbox-password" + "SECURITYTOKEN"
 INTEGRATION_USER = "0055g00000INTEGAAA"
 AGENT_USER = "0055g00000AGENTAAA"
 CONTACTS = 200
-FIELDS = {
-    "Contact": ["Id", "FirstName", "LastName", "Email", "Phone", "AEP_CRM_Id__c", "AEP_Lifetime_Value__c",
-                "AEP_Churn_Propensity__c", "AEP_Loyalty_Tier__c", "AEP_Audiences__c", "AEP_Last_Enriched__c",
-                "AEP_Profile_Id__c", "LastModifiedById"],
-    "Lead": ["Id", "FirstName", "LastName", "Company", "Email", "Phone", "AEP_Lifetime_Value__c",
-             "AEP_Churn_Propensity__c", "AEP_Loyalty_Tier__c", "AEP_Audiences__c", "AEP_Last_Enriched__c",
-             "AEP_Profile_Id__c", "LastModifiedById"],
-    "Case": ["Id", "ContactId", "Subject", "Status", "AEP_Lifetime_Value__c", "AEP_Churn_Risk__c",
-             "AEP_Loyalty_Tier__c", "AEP_Last_Enriched__c", "LastModifiedById"],
-}
 PREFIX = {"Contact": "003", "Lead": "00Q", "Case": "500"}
-_SOQL = re.compile(r"^SELECT\s+(?P<fields>.+?)\s+FROM\s+(?P<obj>\w+)(?:\s+WHERE\s+(?P<where>.+?))?"
-                   r"(?:\s+LIMIT\s+(?P<limit>\d+))?\s*$", re.IGNORECASE | re.DOTALL)
-_CONDITION = re.compile(r"^\s*(\w+)\s*=\s*'((?:[^'\\]|\\.)*)'\s*$")
-_IN = re.compile(r"^\s*(\w+)\s+IN\s*\((.*)\)\s*$", re.IGNORECASE | re.DOTALL)
 
 
 def record_id(obj: str, index: int) -> str:
@@ -58,6 +49,7 @@ class SalesforceWorld:
     faults: Faults = field(default_factory=Faults)
     lock: threading.RLock = field(default_factory=threading.RLock)
     requests: list = field(default_factory=list)
+    schema: dict = field(default_factory=dict)  # object → field → SfField (the deployed package)
 
     def __post_init__(self) -> None:
         self.reset_data()
@@ -67,7 +59,8 @@ class SalesforceWorld:
             self.used = 0
             self.tokens: dict[str, tuple[float, str]] = {}
             self.token_orgs: dict[str, str] = {}
-            self.records: dict[str, dict[str, dict]] = {obj: {} for obj in FIELDS}
+            self.schema = load_schema()
+            self.records: dict[str, dict[str, dict]] = {obj: {} for obj in self.schema}
             self.patches: list[tuple[str, str, dict]] = []
             self._ids = itertools.count(100_000)
             self._cursors: dict[str, list[dict]] = {}
@@ -83,7 +76,20 @@ class SalesforceWorld:
                 self.records["Case"][case["Id"]] = case
 
     def _blank(self, obj: str, rid: str) -> dict:
-        return {name: None for name in FIELDS[obj]} | {"Id": rid}
+        return {name: None for name in self.schema[obj]} | {"Id": rid}
+
+    def find(self, obj: str, rid: str) -> dict | None:
+        """The record under a 15- or 18-character id (either case for the 18)."""
+        canonical = canonical_id(rid)
+        return self.records.get(obj, {}).get(canonical) if canonical else None
+
+    def check(self, obj: str, changes: dict, *, creating: bool = False) -> tuple[dict, list[dict]]:
+        return check_write(obj, self.schema[obj], changes, creating=creating)
+
+    def commit(self, obj: str, record: dict, stored: dict, changes: dict, user: str = INTEGRATION_USER) -> None:
+        record.update(stored)
+        record["LastModifiedById"] = user
+        self.patches.append((obj, record["Id"], changes))
 
     def issue_token(self, user: str = INTEGRATION_USER, *, org: str = ORG_ID) -> str:
         """A session (also what an Outbound Message with "Send Session ID" carries), of ``org``."""
@@ -172,8 +178,10 @@ def create_app(world: SalesforceWorld) -> Flask:  # noqa: C901 - one route table
         if grant not in ("client_credentials", "password", "urn:ietf:params:oauth:grant-type:jwt-bearer"):
             return jsonify(error="unsupported_grant_type", error_description="grant type not supported"), 400
         if grant == "urn:ietf:params:oauth:grant-type:jwt-bearer":
-            if not _jwt_ok(form.get("assertion", "")):
-                return jsonify(error="invalid_grant", error_description="invalid assertion"), 400
+            problem = assertion_problem(form.get("assertion", ""), certificate=connected_app_keys()[1],
+                                        client_id=CLIENT_ID, users=(USERNAME,))
+            if problem:
+                return jsonify(error="invalid_grant", error_description=problem), 400
         elif (client_id, secret) != (CLIENT_ID, CLIENT_SECRET):
             return jsonify(error="invalid_client", error_description="invalid client credentials"), 400
         elif grant == "password" and (form.get("username"), form.get("password")) != (USERNAME, PASSWORD):
@@ -195,29 +203,32 @@ def create_app(world: SalesforceWorld) -> Flask:  # noqa: C901 - one route table
         base = request.host_url.rstrip("/")
         return jsonify(sub=f"{base}/id/{org}/{entry[1]}", user_id=entry[1], organization_id=org,
                        preferred_username=USERNAME, email=USERNAME, email_verified=True, zoneinfo="GMT")
+    @app.get("/services/data/v<version>/sobjects/<obj>/describe")
+    def describe_object(version: str, obj: str):
+        if obj not in world.schema:
+            return _errors(404, "NOT_FOUND", "The requested resource does not exist")
+        return jsonify(describe(obj, world.schema, PREFIX[obj]))
 
     @app.route("/services/data/v<version>/sobjects/<obj>/<rid>", methods=["GET", "PATCH"])
     def sobject(version: str, obj: str, rid: str):
         with world.lock:
-            table = world.records.get(obj)
-            if table is None:
-                return _errors(404, "NOT_FOUND", "The requested resource does not exist")
-            record = table.get(rid)
+            record = world.find(obj, rid)
             if record is None:
                 return _errors(404, "NOT_FOUND", "The requested resource does not exist")
             if request.method == "GET":
-                wanted = [f for f in request.args.get("fields", "").split(",") if f] or None
-                unknown = [f for f in wanted or [] if f not in FIELDS[obj]]
+                names = {name.lower(): name for name in world.schema[obj]}
+                asked = [f for f in request.args.get("fields", "").split(",") if f]
+                unknown = [f for f in asked if f.lower() not in names]
                 if unknown:
                     return _errors(400, "INVALID_FIELD", f"No such column '{unknown[0]}' on sobject of type {obj}")
-                return jsonify(_with_attributes(obj, record, wanted, version))
+                return jsonify(_with_attributes(obj, record, [names[f.lower()] for f in asked] or None, version))
             changes = request.get_json(silent=True)
             if not isinstance(changes, dict):
                 return _errors(400, "JSON_PARSER_ERROR", "The request body is not valid JSON")
-            problem = _apply(obj, record, changes, request.environ.get("sandbox.user", AGENT_USER))
-            if problem:
-                return _errors(400, *problem)
-            world.patches.append((obj, rid, changes))
+            stored, problems = world.check(obj, changes)
+            if problems:
+                return jsonify(problems), 400
+            world.commit(obj, record, stored, changes, request.environ.get("sandbox.user", AGENT_USER))
             return Response(status=204)
 
     @app.post("/services/data/v<version>/sobjects/<obj>/")
@@ -227,30 +238,21 @@ def create_app(world: SalesforceWorld) -> Flask:  # noqa: C901 - one route table
                 return _errors(404, "NOT_FOUND", "The requested resource does not exist")
             rid = f"{PREFIX[obj]}5g{next(world._ids):010d}AAA"
             record = world._blank(obj, rid)
-            problem = _apply(obj, record, request.get_json(silent=True) or {}, request.environ["sandbox.user"])
-            if problem:
-                return _errors(400, *problem)
+            stored, problems = world.check(obj, request.get_json(silent=True) or {}, creating=True)
+            if problems:
+                return jsonify(problems), 400
+            record.update(stored, LastModifiedById=request.environ["sandbox.user"])
             world.records[obj][rid] = record
         return jsonify(id=rid, success=True, errors=[]), 201
 
     @app.get("/services/data/v<version>/query/")
     def query(version: str):
-        match = _SOQL.match(request.args.get("q", ""))
-        if not match or match["obj"] not in world.records:
-            return _errors(400, "MALFORMED_QUERY", "unexpected token")
-        obj, wanted = match["obj"], [f.strip() for f in match["fields"].split(",")]
-        conditions = []
-        for part in re.split(r"\s+AND\s+", match["where"] or "", flags=re.IGNORECASE) if match["where"] else []:
-            condition, within = _CONDITION.match(part), _IN.match(part)
-            if condition:
-                conditions.append((condition[1], {condition[2].replace("\\'", "'")}))
-            elif within:
-                conditions.append((within[1], set(re.findall(r"'((?:[^'\\]|\\.)*)'", within[2]))))
-            else:
-                return _errors(400, "MALFORMED_QUERY", "unsupported condition")
-        with world.lock:
-            rows = [r for r in world.records[obj].values() if all(str(r.get(k)) in v for k, v in conditions)]
-        rows = rows[: int(match["limit"])] if match["limit"] else rows
+        try:
+            with world.lock:
+                obj, wanted, rows, limit = run_query(request.args.get("q", ""), world.records, world.schema)
+        except QueryError as exc:
+            return _errors(400, exc.code, exc.message)
+        rows = rows[:limit] if limit is not None else rows
         return jsonify(_page(world, obj, [_with_attributes(obj, r, wanted, version) for r in rows], version, 0))
 
     @app.get("/services/data/v<version>/query/<locator>-<int:offset>")
@@ -268,20 +270,10 @@ def create_app(world: SalesforceWorld) -> Flask:  # noqa: C901 - one route table
             return _errors(400, "INVALID_INPUT", "records is required")
         if len(records) > 200:
             return _errors(400, "EXCEEDED_ID_LIMIT", "record limit reached. cannot submit more than 200 records")
-        results = []
+        user = request.environ["sandbox.user"]
         with world.lock:
-            for item in records:
-                obj, rid = str((item.get("attributes") or {}).get("type")), str(item.get("id"))
-                record = world.records.get(obj, {}).get(rid)
-                changes = {k: v for k, v in item.items() if k not in ("attributes", "id")}
-                problem = ("NOT_FOUND", "entity not found") if record is None else \
-                    _apply(obj, record, changes, request.environ["sandbox.user"])
-                if problem:
-                    results.append({"success": False, "errors": [{"statusCode": problem[0], "message": problem[1],
-                                                                  "fields": []}]})
-                else:
-                    world.patches.append((obj, rid, changes))
-                    results.append({"id": rid, "success": True, "errors": []})
+            results = collection_results(records, body.get("allOrNone") is True, find=world.find, check=world.check,
+                                         commit=lambda o, rec, stored, ch: world.commit(o, rec, stored, ch, user))
         return jsonify(results)
 
     @app.get("/services/data/v<version>/limits/")
@@ -289,29 +281,6 @@ def create_app(world: SalesforceWorld) -> Flask:  # noqa: C901 - one route table
         return jsonify(DailyApiRequests={"Max": world.daily_max, "Remaining": max(0, world.daily_max - world.used)})
 
     return app
-
-
-def _jwt_ok(assertion: str) -> bool:
-    """The claims Salesforce checks (iss = consumer key, sub = a pre-authorised user, aud, exp, RS256);
-    the emulator has no certificate to check the signature against."""
-    import jwt
-
-    try:
-        header = jwt.get_unverified_header(assertion)
-        claims = jwt.decode(assertion, options={"verify_signature": False})
-    except jwt.PyJWTError:
-        return False
-    return (header.get("alg") == "RS256" and claims.get("iss") == CLIENT_ID and claims.get("sub") == USERNAME
-            and str(claims.get("aud", "")).startswith("https://") and float(claims.get("exp", 0)) > time.time())
-
-
-def _apply(obj: str, record: dict, changes: dict, user: str) -> tuple[str, str] | None:
-    unknown = [k for k in changes if k not in FIELDS[obj] or k in ("Id", "LastModifiedById")]
-    if unknown:
-        return "INVALID_FIELD", f"No such column '{unknown[0]}' on sobject of type {obj}"
-    record.update(changes)
-    record["LastModifiedById"] = user
-    return None
 
 
 def _page(world: SalesforceWorld, obj: str, rows: list[dict], version: str, offset: int,
@@ -336,6 +305,15 @@ class SalesforceSandbox(RunningEmulator):
     def settings_overrides(self) -> dict:
         return {"salesforce_instance_url": self.url, "salesforce_client_id": CLIENT_ID,
                 "salesforce_client_secret": CLIENT_SECRET, "salesforce_org_id": ORG_ID, "ca_bundle": self.ca_bundle}
+
+    @property
+    def jwt_private_key(self) -> str:
+        """The key whose certificate the emulator's connected app holds (CONNECTOR_SALESFORCE_PRIVATE_KEY)."""
+        return connected_app_keys()[0]
+
+    def jwt_overrides(self) -> dict:
+        """Settings for the JWT bearer flow (on top of ``settings_overrides``)."""
+        return {"salesforce_username": USERNAME, "salesforce_private_key": self.jwt_private_key}
 
 
 def canvas_request(record: str, *, org_id: str = ORG_ID, secret: str = CLIENT_SECRET, urlsafe: bool = False,

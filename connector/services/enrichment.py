@@ -12,9 +12,10 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from connector import errors
+from connector.core.fieldfit import FieldMeta, Fitted, fit
 from connector.core.manifest import Manifest, Writeback
 from connector.core.models import Card, Contact
-from connector.core.writeplan import Plan, RecordState, plan
+from connector.core.writeplan import Fit, Plan, RecordState, plan
 from connector.logs import bind, unbind
 from connector.metrics import ENRICHMENTS, RATE_LIMIT_WAITS
 from connector.services.lookup import ProfileLookup
@@ -37,6 +38,7 @@ class SalesforcePort(Protocol):
               limit: int | None = None) -> list[dict]: ...
     def update(self, obj: str, record_id: str, changes: dict[str, Any]) -> None: ...
     def update_many(self, writes: list[tuple[str, str, dict[str, Any]]]) -> list[str | None]: ...
+    def field_metadata(self, obj: str) -> dict[str, FieldMeta]: ...
 
 
 class ZendeskPort(Protocol):
@@ -213,10 +215,26 @@ class Enrichment:
                          current: dict) -> tuple[str, str, Plan] | None:
         key = record_key("salesforce", obj, record_id)
         rules = Writeback(rules=tuple(r for r in spec.rules if r.target.split(".", 1)[0] == obj))
-        changes = plan(card=card, spec=rules, state=RecordState(fields=current),
-                       last_written=self.store.last_written(key), note_needed=False,
-                       now=utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"))
+        last = self.store.last_written(key)
+        changes = plan(card=card, spec=rules, state=RecordState(fields=current), last_written=last,
+                       note_needed=False, now=utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                       fit=self._salesforce_fit(obj))
+        if changes.skipped and card.writable:  # values the fields cannot take: the ledger says so, once
+            text = "skipped " + "; ".join(f"{target}: {why}" for target, why in changes.skipped)
+            if last.get(f"{obj}.*") != text:
+                self.store.record_writes(key, [AuditEntry(f"{obj}.*", text, "skipped")], profile_id=card.profile_id,
+                                         profile_last_modified=card.last_modified_at,
+                                         namespace=card.matched.namespace if card.matched else None)
         return (obj, record_id, changes) if changes.fields else None
+
+    def _salesforce_fit(self, obj: str) -> Fit:
+        """Each value as Salesforce will store it in its field (describe, read once per object)."""
+        assert self.salesforce is not None
+        fields = self.salesforce.field_metadata(obj)
+
+        def fit_target(target: str, value: Any) -> Fitted:
+            return fit(fields.get(target.split(".", 1)[1]), value)
+        return fit_target
 
     def _write_salesforce(self, writes: list[tuple[Card, str, str, Plan]]) -> None:
         """One PATCH for one record, sObject Collections for more; refusals go to the ledger, then raise."""

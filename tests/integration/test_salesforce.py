@@ -46,6 +46,8 @@ def test_case_created_enriches_contact_and_case_in_one_collections_call(sfclient
     assert calls == [("POST", "/services/oauth2/token"),
                      ("GET", f"/services/data/v59.0/sobjects/Case/{CASE}"),
                      ("GET", f"/services/data/v59.0/sobjects/Contact/{CONTACT}"),
+                     ("GET", "/services/data/v59.0/sobjects/Contact/describe"),  # once per object and process
+                     ("GET", "/services/data/v59.0/sobjects/Case/describe"),
                      ("PATCH", "/services/data/v59.0/composite/sobjects")]
     profile = seed.profile_entity(1)
     churn = profile["_acme"]["churnPropensity"]
@@ -342,7 +344,9 @@ def test_backfill_reads_in_one_query_and_writes_in_collections(sfsettings, sf):
     result = CliRunner().invoke(main, ["salesforce", "backfill", "--object", "Contact", "--limit", "150"], env=env)
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == "150 Contact record(s) read, 150 written, 0 refused"
-    assert [m for m, _, _ in sf.world.calls("/services/data/")] == ["GET", "PATCH"]  # one query, one collection
+    calls = [(m, p.split("?")[0].rsplit("/", 2)[-2:]) for m, p, _ in sf.world.calls("/services/data/")]
+    assert calls == [("GET", ["query", ""]), ("GET", ["Contact", "describe"]),  # one query, the fields' metadata,
+                     ("PATCH", ["composite", "sobjects"])]                    # one collection
     assert sf.world.records["Contact"][record_id("Contact", 42)]["AEP_Profile_Id__c"] == seed.customer(42).entity_id
 
 
