@@ -217,10 +217,13 @@ def forget(namespace: str, value: str, clear_crm: bool) -> None:
         rt = _runtime()
         report = forget_person(lookup=rt.lookup, store=rt.store, namespace=namespace, value=value,
                                clear_crm=clear_crm, zendesk=rt.zendesk, salesforce=rt.salesforce)
-        if not report.profile_found:
-            click.echo("no AEP profile for this identity: nothing was written for it")
+        if not report.profile_found and not report.recorded:
+            click.echo("no AEP profile for this identity and nothing recorded for it: nothing was written for it")
             return 0
-        click.echo(f"audit rows forgotten: {report.audit_rows}; CRM fields cleared: {len(report.cleared)}")
+        if not report.profile_found:
+            click.echo("no AEP profile for this identity any more; forgetting what the connector recorded")
+        click.echo(f"audit rows forgotten: {report.audit_rows}; CRM fields cleared: {len(report.cleared)}; "
+                   f"identities of the person recorded: {report.identities}")
         for item in report.cleared:
             click.echo(f"  cleared {item}")
         for item in report.kept:
