@@ -94,6 +94,7 @@ def serve(host: str, port: int) -> None:
     from waitress import serve as waitress_serve
 
     from connector import create_app
+    from connector.web import MAX_BODY_BYTES, MAX_HEADER_BYTES
 
     _service_logs()
     runtime = _runtime()
@@ -101,7 +102,8 @@ def serve(host: str, port: int) -> None:
     runtime.start_workers()
     app = create_app(runtime=runtime)
     click.echo(f"aep-connector listening on http://{host}:{port}", err=True)
-    waitress_serve(app, host=host, port=port, threads=runtime.settings.web_threads, ident="aep-connector")
+    waitress_serve(app, host=host, port=port, threads=runtime.settings.web_threads, ident="aep-connector",
+                   max_request_body_size=MAX_BODY_BYTES, max_request_header_size=MAX_HEADER_BYTES)
 
 
 @main.command()

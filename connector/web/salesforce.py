@@ -13,6 +13,7 @@ from connector import errors
 from connector.runtime import Runtime
 from connector.schemas.salesforce import RECORD_ID_RE, CalloutSchema, parse_outbound
 from connector.services.enrichment import record_key
+from connector.web.body import read_capped
 from connector.web.verify import check_callout, check_canvas
 
 log = logging.getLogger(__name__)
@@ -27,12 +28,10 @@ def runtime() -> Runtime:
 
 def _verify_callout() -> bytes:
     """Check the callout signature on the raw bytes; return them."""
-    if (request.content_length or 0) > CALLOUT_MAX_BYTES:
-        raise errors.PayloadTooLarge(f"callout bodies are at most {CALLOUT_MAX_BYTES} bytes")
+    raw = read_capped(CALLOUT_MAX_BYTES, what="callout")
     secret = runtime().settings.salesforce_callout_secret
     if not secret:
         raise errors.ConnectorError("no CONNECTOR_SALESFORCE_CALLOUT_SECRET is configured", code="not_configured")
-    raw = request.get_data(cache=True)
     query = request.query_string.decode()
     target = request.path + (f"?{query}" if query else "")
     check_callout(secret=secret, method=request.method, path=target, body=raw,

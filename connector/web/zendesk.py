@@ -16,6 +16,7 @@ from connector.schemas.zendesk import ZendeskEvent, parse_event
 from connector.services.enrichment import record_key
 from connector.services.sidebar import SidebarContext
 from connector.web.api import require_api_key
+from connector.web.body import read_capped
 from connector.web.verify import check_zaf_token, check_zendesk_webhook, installation_id
 
 log = logging.getLogger(__name__)
@@ -36,9 +37,7 @@ def runtime() -> Runtime:
 @bp.post("/zendesk/webhooks")
 def webhooks():
     """Verify on the raw bytes, parse, dispatch, durably enqueue, answer 202."""
-    if (request.content_length or 0) > WEBHOOK_MAX_BYTES:
-        raise errors.PayloadTooLarge(f"webhook bodies are at most {WEBHOOK_MAX_BYTES} bytes")
-    raw = request.get_data(cache=True)
+    raw = read_capped(WEBHOOK_MAX_BYTES, what="webhook")
     secret = runtime().zendesk_webhook_secret()
     if not secret:
         raise errors.ConnectorError("no Zendesk webhook secret is configured (CONNECTOR_ZENDESK_WEBHOOK_SECRET "
@@ -119,7 +118,7 @@ def sidebar_card():
 def sidebar_enrich():
     """Queue a write-back: from the page's session, or through the Zendesk proxy with an API key."""
     if request.headers.get("X-API-Key"):
-        require_api_key()
+        require_api_key("write")
     else:
         _session()
     ticket_id = _int((request.get_json(silent=True) or {}).get("ticket_id"))

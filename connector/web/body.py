@@ -1,0 +1,20 @@
+"""Request bodies read with a cap on what was actually read, not on what ``Content-Length`` claims."""
+from __future__ import annotations
+
+from flask import request
+
+from connector import errors
+
+
+def read_capped(limit: int, *, what: str) -> bytes:
+    """The raw body (cached for later readers), refused with 413 beyond ``limit`` bytes.
+
+    A chunked request has no Content-Length; the app-wide MAX_CONTENT_LENGTH bounds what is read,
+    and the length of what was read is what counts here.
+    """
+    if (request.content_length or 0) > limit:  # refuse early what announces itself as too large
+        raise errors.PayloadTooLarge(f"{what} bodies are at most {limit} bytes")
+    raw = request.get_data(cache=True)
+    if len(raw) > limit:
+        raise errors.PayloadTooLarge(f"{what} bodies are at most {limit} bytes")
+    return raw
