@@ -12,6 +12,7 @@ from connector.config import api_key_scopes
 from connector.metrics import JOBS, OLDEST_PENDING, QUEUE_DEPTH
 from connector.runtime import Runtime
 from connector.web.errors import error_response
+from connector.web.openapi import build_document
 
 log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__)
@@ -77,6 +78,12 @@ def operator() -> bool:
         return True
     given = request.headers.get("Authorization", "")
     return hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
+
+
+@bp.get("/api/v1/openapi.json")
+def openapi():
+    """The OpenAPI 3 document of every route (public: it describes the contract, holds no secret)."""
+    return jsonify(build_document())
 
 
 @bp.get("/api/v1/profiles")
