@@ -18,3 +18,14 @@ def read_capped(limit: int, *, what: str) -> bytes:
     if len(raw) > limit:
         raise errors.PayloadTooLarge(f"{what} bodies are at most {limit} bytes")
     return raw
+
+
+def json_object() -> dict:
+    """The JSON body as an object: ``{}`` when there is none or it is not JSON, 400 when it is another value
+    (an array or a string has no ``.get``: it used to end as a 500)."""
+    data = request.get_json(silent=True)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise errors.PayloadError("the body must be a JSON object", code="invalid_json")
+    return data

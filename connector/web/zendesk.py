@@ -16,7 +16,7 @@ from connector.schemas.zendesk import ZendeskEvent, parse_event
 from connector.services.enrichment import record_key
 from connector.services.sidebar import SidebarContext
 from connector.web.api import require_api_key
-from connector.web.body import read_capped
+from connector.web.body import json_object, read_capped
 from connector.web.verify import check_zaf_token, check_zendesk_webhook, installation_id
 
 log = logging.getLogger(__name__)
@@ -105,7 +105,7 @@ def sidebar():
 @bp.post("/zendesk/sidebar/card")
 def sidebar_card():
     session = _session()
-    body = request.get_json(silent=True) or {}
+    body = json_object()
     context = SidebarContext(ticket_id=_int(body.get("ticket_id")), user_id=_int(body.get("user_id")),
                              requester=body.get("requester") if isinstance(body.get("requester"), dict) else None)
     card = runtime().sidebar.card(context, refresh=bool(body.get("refresh")))
@@ -121,7 +121,7 @@ def sidebar_enrich():
         require_api_key("write")
     else:
         _session()
-    ticket_id = _int((request.get_json(silent=True) or {}).get("ticket_id"))
+    ticket_id = _int(json_object().get("ticket_id"))
     if ticket_id is None:
         raise errors.PayloadError("ticket_id is required", code="missing_parameter")
     status = _accept(f"zendesk:sidebar:{ticket_id}:{secrets.token_hex(8)}", ticket_id, rerun=True)
