@@ -72,8 +72,9 @@ class CardErrorSchema(ErrorSchema):
 
 
 class ProfileQuerySchema(_Doc):
-    namespace = fields.Str(required=True, metadata={"description": "AEP identity namespace, e.g. Email, CRMID"})
-    id = fields.Str(required=True, metadata={"description": "the identity value"})
+    namespace = fields.Str(required=True, metadata={"description": "AEP identity namespace, e.g. Email, CRMID",
+                                                    "example": "CRMID"})
+    id = fields.Str(required=True, metadata={"description": "the identity value", "example": "CRM000001"})
     refresh = fields.Str(metadata={"description": "1/true/yes: bypass the profile cache"})
 
 
