@@ -179,3 +179,39 @@ def test_the_runtime_cache_follows_the_generation_in_the_database(zruntime):
     zruntime.lookup.cache.put(identity, Bundle(Profile("p1", {}, None, ()), EventPage(), {}))
     zruntime.store.put_setting(GENERATION_KEY, "changed-by-another-process")
     assert zruntime.lookup.cache.get(identity) is None
+
+
+def test_enrichment_records_the_contacts_identities_as_digests_only(zd, zruntime):
+    import hashlib
+
+    customer = seed.customer(1)
+    key = _enrich_ticket_1(zruntime)
+    rows = zruntime.store.audit_rows(key)
+    identities = {r["target"]: r["value"] for r in rows if r["policy"] == "identity"}
+    assert identities["identity:Email"] == hashlib.sha256(f"email\0{customer.email}".encode()).hexdigest()
+    assert all(len(v) == 64 for v in identities.values())
+    recorded = " ".join(str(r["value"]) for r in rows)
+    assert customer.email not in recorded and customer.phone not in recorded
+
+
+def test_forget_command_after_aep_deleted_the_profile(zd, zruntime, aep, tmp_path):
+    import os
+
+    from click.testing import CliRunner
+
+    from connector.cli import main
+
+    customer = seed.customer(1)
+    key = _enrich_ticket_1(zruntime)
+    _aep_has_deleted_everyone(aep)
+    settings = zruntime.settings
+    env = {k: None for k in os.environ if k.startswith("CONNECTOR_")}
+    env.update({"CONNECTOR_AEP_IMS_URL": aep.url, "CONNECTOR_AEP_PLATFORM_URL": aep.url,
+                "CONNECTOR_AEP_CLIENT_ID": "sandbox-client-id", "CONNECTOR_AEP_CLIENT_SECRET": "sandbox-client-secret",
+                "CONNECTOR_AEP_ORG_ID": "ACME0000000000000000@AdobeOrg",
+                "CONNECTOR_DATABASE_URL": settings.database_url, "CONNECTOR_QUEUE_URL": settings.queue_url})
+    result = CliRunner().invoke(main, ["forget", "--namespace", "Email", "--id", customer.email], env=env)
+    assert result.exit_code == 0, result.output
+    assert "no AEP profile for this identity any more" in result.stdout
+    assert "audit rows forgotten: 0;" not in result.stdout
+    assert all(r["value"] is None for r in zruntime.store.audit_rows(key))
