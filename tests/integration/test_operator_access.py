@@ -87,8 +87,10 @@ def test_readiness_detail_needs_the_operator_token_the_status_does_not(guarded):
 
 def _chunked(client, path, body: bytes, headers: dict):
     """A body without Content-Length, as a chunked request reaches the app from waitress or gunicorn."""
-    return client.post(path, input_stream=io.BytesIO(body), headers=headers,
-                       environ_overrides={"wsgi.input_terminated": True})
+    response = client.post(path, input_stream=io.BytesIO(body), headers={**headers, "Transfer-Encoding": "chunked"},
+                           environ_overrides={"wsgi.input_terminated": True})
+    assert response.request.content_length is None  # what the handler saw: no length to go by
+    return response
 
 
 def test_a_chunked_webhook_body_over_the_cap_is_refused(zclient, zruntime):
