@@ -55,6 +55,22 @@ schema = schemathesis.openapi.from_dict(build_document())
 schema.config.generation.update(modes=["positive", "negative"], max_examples=EXAMPLES)
 
 
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in (*_strings(k), *_strings(v))]
+    if isinstance(value, list | tuple):
+        return [s for item in value for s in _strings(item)]
+    return [str(value)] if isinstance(value, int | float) and not isinstance(value, bool) else []
+
+
+def _generated_values(case) -> list[str]:
+    """What the case sent that could be an identity: every query value and body string long enough to tell."""
+    sent = _strings(dict(case.query or {})) + _strings(None if isinstance(case.body, NotSet) else case.body)
+    return [v for v in sent if len(v.strip()) >= MIN_GENERATED_IDENTITY]
+
+
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
@@ -66,7 +82,7 @@ def test_no_route_fails_hangs_queues_or_leaks_on_hostile_input(case, hostile_app
     assert response.status_code < 500, (case.method, case.path, response.status_code, response.text[:300])
     counts, _ = hostile_runtime.store.job_counts()
     assert counts == {}, f"{case.method} {case.path} queued a job without a valid signature or session"
-    generated = [str(v) for v in (case.query or {}).values() if len(str(v)) >= MIN_GENERATED_IDENTITY]
+    generated = _generated_values(case)
     head = "\n".join(f"{k}: {v}" for k, v in response.headers.items() if k.lower() != "x-request-id")
     assert not leaked(head, [*KNOWN_IDENTITIES, *generated]), "an identity in a response header"
     assert not leaked(log_tap.text(), [*KNOWN_IDENTITIES, *generated]), "an identity in a log line"
@@ -122,7 +138,7 @@ def test_an_authenticated_sender_with_a_hostile_payload_gets_a_4xx_and_queues_no
     after, _ = hostile_runtime.store.job_counts()
     if response.status_code >= 300:
         assert after == before, f"a refused {case.method} {case.path} queued a job"
-    generated = [str(v) for v in (case.query or {}).values() if len(str(v)) >= MIN_GENERATED_IDENTITY]
+    generated = _generated_values(case)
     head = "\n".join(f"{k}: {v}" for k, v in response.headers.items() if k.lower() != "x-request-id")
     assert not leaked(head, [*KNOWN_IDENTITIES, *generated]), "an identity in a response header"
     assert not leaked(log_tap.text(), [*KNOWN_IDENTITIES, *generated]), "an identity in a log line"
