@@ -94,6 +94,7 @@ def serve(host: str, port: int) -> None:
     from waitress import serve as waitress_serve
 
     from connector import create_app
+    from connector.web import MAX_BODY_BYTES, MAX_HEADER_BYTES
 
     _service_logs()
     runtime = _runtime()
@@ -101,7 +102,8 @@ def serve(host: str, port: int) -> None:
     runtime.start_workers()
     app = create_app(runtime=runtime)
     click.echo(f"aep-connector listening on http://{host}:{port}", err=True)
-    waitress_serve(app, host=host, port=port, threads=runtime.settings.web_threads, ident="aep-connector")
+    waitress_serve(app, host=host, port=port, threads=runtime.settings.web_threads, ident="aep-connector",
+                   max_request_body_size=MAX_BODY_BYTES, max_request_header_size=MAX_HEADER_BYTES)
 
 
 @main.command()
@@ -217,10 +219,13 @@ def forget(namespace: str, value: str, clear_crm: bool) -> None:
         rt = _runtime()
         report = forget_person(lookup=rt.lookup, store=rt.store, namespace=namespace, value=value,
                                clear_crm=clear_crm, zendesk=rt.zendesk, salesforce=rt.salesforce)
-        if not report.profile_found:
-            click.echo("no AEP profile for this identity: nothing was written for it")
+        if not report.profile_found and not report.recorded:
+            click.echo("no AEP profile for this identity and nothing recorded for it: nothing was written for it")
             return 0
-        click.echo(f"audit rows forgotten: {report.audit_rows}; CRM fields cleared: {len(report.cleared)}")
+        if not report.profile_found:
+            click.echo("no AEP profile for this identity any more; forgetting what the connector recorded")
+        click.echo(f"audit rows forgotten: {report.audit_rows}; CRM fields cleared: {len(report.cleared)}; "
+                   f"identities of the person recorded: {report.identities}")
         for item in report.cleared:
             click.echo(f"  cleared {item}")
         for item in report.kept:

@@ -69,7 +69,8 @@ class Settings:
     database_url: str = "sqlite:///var/connector.db"
     queue_url: str = "sqlite:///var/queue.db"
     cache_url: str | None = None
-    api_keys: tuple[str, ...] = field(default=(), repr=False)
+    api_keys: tuple[str, ...] = field(default=(), repr=False)  # KEY or KEY:scope[+scope], see api_key_scopes
+    metrics_token: str | None = field(default=None, repr=False)
     sandbox: bool = False
     profile_cache_ttl: int = 300
     web_threads: int = 32
@@ -97,6 +98,23 @@ class Settings:
     def require_aep(self) -> None:
         """Raise ConfigError naming every missing AEP credential setting."""
         self.require(*AEP_REQUIRED)
+
+
+API_SCOPES = ("lookup", "write")
+
+
+def api_key_scopes(entries: tuple[str, ...]) -> list[tuple[str, frozenset[str]]]:
+    """``KEY`` (every scope: what a key meant before scopes existed), ``KEY:lookup``, ``KEY:write`` or
+    ``KEY:lookup+write``. A suffix that names no scope is part of the key, so older keys keep working."""
+    parsed = []
+    for entry in entries:
+        key, sep, suffix = entry.rpartition(":")
+        names = set(suffix.split("+"))
+        if sep and key and names <= set(API_SCOPES):
+            parsed.append((key, frozenset(names)))
+        else:
+            parsed.append((entry, frozenset(API_SCOPES)))
+    return parsed
 
 
 def env_name(attr: str) -> str:

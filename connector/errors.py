@@ -80,6 +80,13 @@ class TooManyRequests(ConnectorError):
         self.retry_after = retry_after
 
 
+class ScopeError(AuthError):
+    """The API key is valid but not for this (e.g. a `write` key asking for a profile)."""
+
+    code = "insufficient_scope"
+    status = 403
+
+
 class NotFound(ConnectorError):
     code = "not_found"
     status = 404

@@ -19,7 +19,7 @@ from connector.core.manifest import Manifest
 from connector.errors import ConfigError, UpstreamError
 from connector.jobs.queue import JobQueue, build_huey
 from connector.schemas.manifest import load_manifest
-from connector.services.cache import ProfileCache, RedisProfileCache
+from connector.services.cache import GENERATION_KEY, ProfileCache, RedisProfileCache
 from connector.services.enrichment import Enrichment
 from connector.services.lookup import ProfileLookup
 from connector.services.outbound import CHECKS_PER_MINUTE, OutboundGate
@@ -143,11 +143,12 @@ def build_runtime(settings: Settings) -> Runtime:
     manifest = load_manifest(settings.mapping)
     aep = AepClient(settings)
     executor = ThreadPoolExecutor(max_workers=max(8, settings.web_threads), thread_name_prefix="aep")
-    cache: ProfileCache | RedisProfileCache = ProfileCache(ttl=settings.profile_cache_ttl)
+    store = Store(settings.database_url, lease=timedelta(seconds=settings.job_lease_seconds))
+    cache: ProfileCache | RedisProfileCache = ProfileCache(
+        ttl=settings.profile_cache_ttl, generation=lambda: store.get_setting(GENERATION_KEY))
     if settings.cache_url:
         cache = RedisProfileCache(settings.cache_url, ttl=settings.profile_cache_ttl)
     lookup = ProfileLookup(aep=aep, manifest=manifest, cache=cache, executor=executor)
-    store = Store(settings.database_url, lease=timedelta(seconds=settings.job_lease_seconds))
     shared = settings.queue_url if settings.queue_url.startswith(("redis://", "rediss://")) else None
     zendesk = ZendeskClient(settings, budget=Budget(name="Zendesk", limit=settings.zendesk_rate_limit,
                                                     window_s=settings.zendesk_rate_window, redis_url=shared)) \

@@ -85,6 +85,11 @@ def candidates(contact: Contact, spec: IdentitySpec) -> tuple[list[Candidate], l
     return found, skipped
 
 
+def digest(identity: Identity) -> str:
+    """SHA-256 of a normalised identity: how the cache and the audit ledger name it without holding it."""
+    return hashlib.sha256(f"{identity.namespace.lower()}\0{identity.value}".encode()).hexdigest()
+
+
 def direct_candidate(namespace: str, value: str, spec: IdentitySpec) -> Candidate:
     """A single candidate for an explicit namespace + value (lookup API and CLI)."""
     code = spec.canonical(namespace)

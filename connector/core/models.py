@@ -139,6 +139,9 @@ class Card:
     confidence: float | None = None
     writable: bool = False
     sections: list[CardSection] = field(default_factory=list)
+    # (namespace, SHA-256 digest) of every identity of the contact that was tried: never rendered,
+    # recorded with the audit rows so that a privacy request can find them by any of the person's identities
+    identity_digests: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 
     @property
     def matched(self) -> Attempt | None:

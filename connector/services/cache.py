@@ -1,8 +1,8 @@
 """In-process profile cache (memory only: profile data is PII and never goes to disk)."""
 from __future__ import annotations
 
-import hashlib
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -10,11 +10,16 @@ from dataclasses import dataclass
 
 from cachetools import TTLCache
 
+from connector.core.identity import digest
 from connector.core.models import Event, EventPage, Identity, Profile, iso
 from connector.core.timeparse import parse_timestamp
 from connector.metrics import CACHE
 
 MISS_TTL_CAP = 60  # a "no profile" answer is kept briefly: the profile may be created any moment
+GENERATION_KEY = "profile_cache.generation"  # settings row a privacy request changes: every process's cache empties
+GENERATION_CHECK_S = 1.0
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -27,17 +32,28 @@ class Bundle:
 
 
 class ProfileCache:
-    def __init__(self, *, ttl: int, maxsize: int = 10_000, timer: Callable[[], float] = time.monotonic) -> None:
+    """One process's cache. ``generation`` reads a token shared by every process (the database's
+    ``settings`` table, see GENERATION_KEY): when a privacy request in another process changes it,
+    this cache empties itself, checking at most once every ``check_every_s`` seconds."""
+
+    def __init__(self, *, ttl: int, maxsize: int = 10_000, timer: Callable[[], float] = time.monotonic,
+                 generation: Callable[[], object] | None = None, check_every_s: float = GENERATION_CHECK_S) -> None:
         self.enabled = ttl > 0
         self._hits: TTLCache = TTLCache(maxsize=maxsize, ttl=max(ttl, 1), timer=timer)
         self._misses: TTLCache = TTLCache(maxsize=maxsize, ttl=max(1, min(ttl, MISS_TTL_CAP)), timer=timer)
         self._lock = threading.Lock()
+        self._timer = timer
+        self._generation = generation
+        self._check_every_s = check_every_s
+        self._seen: object = None
+        self._checked_at: float | None = None
         self.stats = {"hit": 0, "miss": 0}
 
     def get(self, identity: Identity) -> Bundle | bool | None:
         """A Bundle, False for a remembered "no profile", or None when nothing is known."""
         if not self.enabled:
             return None
+        self._follow_generation()
         key = _key(identity)
         with self._lock:
             if key in self._hits:
@@ -65,13 +81,38 @@ class ProfileCache:
                 self._misses.pop(key, None)
 
     def forget(self, identity: Identity) -> None:
+        self.forget_digest(_key(identity))
+
+    def forget_digest(self, key: str) -> None:
         with self._lock:
-            self._hits.pop(_key(identity), None)
-            self._misses.pop(_key(identity), None)
+            self._hits.pop(key, None)
+            self._misses.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._hits.clear()
+            self._misses.clear()
+
+    def _follow_generation(self) -> None:
+        """Empty the cache when another process announced a privacy request (cheap: one read a second)."""
+        if self._generation is None:
+            return
+        now = self._timer()
+        if self._checked_at is not None and now - self._checked_at < self._check_every_s:
+            return
+        self._checked_at = now
+        try:
+            current = self._generation()
+        except Exception:  # the database is away: keep serving; the entries still expire with the TTL
+            log.warning("cache.generation.unavailable")
+            return
+        if current != self._seen:
+            self.clear()
+            self._seen = current
 
 
-def _key(identity: Identity) -> tuple[str, str]:
-    return identity.namespace.lower(), identity.value
+def _key(identity: Identity) -> str:
+    return digest(identity)
 
 
 class RedisProfileCache:
@@ -116,12 +157,14 @@ class RedisProfileCache:
             return
 
     def forget(self, identity: Identity) -> None:
-        self._redis.delete(_redis_key(identity))
+        self.forget_digest(digest(identity))
+
+    def forget_digest(self, key: str) -> None:
+        self._redis.delete(f"aep-connector:profile:{key}")
 
 
 def _redis_key(identity: Identity) -> str:
-    digest = hashlib.sha256(f"{identity.namespace.lower()}\0{identity.value}".encode()).hexdigest()
-    return f"aep-connector:profile:{digest}"
+    return f"aep-connector:profile:{digest(identity)}"
 
 
 def bundle_to_json(bundle: Bundle) -> bytes:

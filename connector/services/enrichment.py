@@ -19,7 +19,7 @@ from connector.core.writeplan import Fit, Plan, RecordState, plan
 from connector.logs import bind, unbind
 from connector.metrics import ENRICHMENTS, RATE_LIMIT_WAITS
 from connector.services.lookup import ProfileLookup
-from connector.store.db import AuditEntry, JobRow, Store, utcnow
+from connector.store.db import IDENTITY_POLICY, AuditEntry, JobRow, Store, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -259,7 +259,7 @@ class Enrichment:
             key = record_key("salesforce", obj, record_id)
             if failure:  # validation rules, field-level security…: recorded, then dead-lettered
                 problems.append(f"{obj} {record_id}: {failure}")
-                self.store.record_writes(key, [AuditEntry(f"{obj}.*", failure[:500], "refused")],
+                self.store.record_writes(key, [AuditEntry(f"{obj}.*", failure[:500], "refused"), *_identities(card)],
                                          profile_id=card.profile_id, profile_last_modified=card.last_modified_at,
                                          namespace=card.matched.namespace if card.matched else None)
             else:
@@ -278,6 +278,13 @@ class Enrichment:
         matched = card.matched
         entries = [AuditEntry(target, value, policy) for target, value, policy in changes.audit
                    if target.startswith(scopes)]
+        if entries:
+            entries.extend(_identities(card))
         self.store.record_writes(key, entries, profile_id=card.profile_id,
                                  profile_last_modified=card.last_modified_at,
                                  namespace=matched.namespace if matched else None)
+
+
+def _identities(card: Card) -> list[AuditEntry]:
+    """Digests of the contact's identities, kept with the writes so that `forget` finds them by any of them."""
+    return [AuditEntry(f"identity:{namespace}", value, IDENTITY_POLICY) for namespace, value in card.identity_digests]

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from connector import errors
 from connector.core.card import build_card, memberships
-from connector.core.identity import IdentityValueError, candidates, direct_candidate
+from connector.core.identity import IdentityValueError, candidates, digest, direct_candidate
 from connector.core.manifest import Manifest
 from connector.core.models import Attempt, Candidate, Card, Contact, EventPage, Identity, Profile
 from connector.services.cache import Bundle, ProfileCache, RedisProfileCache
@@ -36,14 +36,17 @@ class ProfileLookup:
 
     def by_identity(self, namespace: str, value: str, *, refresh: bool = False) -> Card:
         """Card for an explicit namespace + value (lookup API, CLI)."""
+        return self._resolve([self.candidate(namespace, value)], [], refresh=refresh)
+
+    def candidate(self, namespace: str, value: str) -> Candidate:
+        """The normalised identity for an explicit namespace + value; UnknownNamespace/InvalidIdentity if none."""
         try:
-            candidate = direct_candidate(namespace, value, self.manifest.identity)
+            return direct_candidate(namespace, value, self.manifest.identity)
         except KeyError:
             known = ", ".join(self.manifest.identity.namespaces)
             raise errors.UnknownNamespace(f"unknown identity namespace {namespace!r}; known: {known}") from None
         except IdentityValueError as exc:
             raise errors.InvalidIdentity(f"invalid {namespace} identity: {exc}") from None
-        return self._resolve([candidate], [], refresh=refresh)
 
     def by_contact(self, contact: Contact, *, refresh: bool = False) -> Card:
         """Card for a CRM contact: tries the manifest's candidates in order."""
@@ -59,6 +62,11 @@ class ProfileLookup:
         self.cache.forget(candidate.identity)
 
     def _resolve(self, found: list[Candidate], skipped: list[Attempt], *, refresh: bool) -> Card:
+        card = self._card(found, skipped, refresh=refresh)
+        card.identity_digests = tuple((c.identity.namespace, digest(c.identity)) for c in found)
+        return card
+
+    def _card(self, found: list[Candidate], skipped: list[Attempt], *, refresh: bool) -> Card:
         attempts: list[Attempt] = []
         for position, candidate in enumerate(found):
             try:

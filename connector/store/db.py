@@ -20,6 +20,9 @@ from connector.store.views import CardViews
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 LEASE = timedelta(seconds=120)
 CLAIM_EARLY = timedelta(seconds=1)  # scheduled tasks may start a moment before their time
+IDENTITY_POLICY = "identity"  # audit rows holding the SHA-256 of an identity of the person written for
+FORGOTTEN = "forgotten"
+MIN_MATCHED_VALUE = 5  # an audit value equal to the identity counts only if it is not a short, common value
 
 
 def utcnow() -> datetime:
@@ -41,6 +44,16 @@ class JobRow:
     last_error: str | None
     next_attempt_at: datetime | None
     updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Person:
+    """Everything the ledger holds about one person: rows, records, profile ids, identity digests."""
+
+    row_ids: frozenset[int] = frozenset()
+    record_keys: frozenset[str] = frozenset()
+    profile_ids: frozenset[str] = frozenset()
+    digests: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -208,19 +221,63 @@ class Store:
 
     def writes_for_profile(self, profile_id: str) -> list[dict]:
         """The latest value the connector wrote to each (record, target) for one AEP profile."""
+        return self._latest(audit.c.profile_id == profile_id)
+
+    def writes_for_person(self, person: Person) -> list[dict]:
+        """The latest value the connector wrote to each (record, target) among a person's rows."""
+        return self._latest(audit.c.id.in_(sorted(person.row_ids))) if person.row_ids else []
+
+    def _latest(self, condition: Any) -> list[dict]:
         with self.engine.connect() as conn:
-            rows = conn.execute(select(audit).where(audit.c.profile_id == profile_id,
-                                                    audit.c.policy != "forgotten").order_by(audit.c.id)).all()
+            rows = conn.execute(select(audit).where(condition, audit.c.policy.not_in((FORGOTTEN, IDENTITY_POLICY)))
+                                .order_by(audit.c.id)).all()
         latest: dict[tuple[str, str], dict] = {}
         for row in rows:
             latest[(row.record_key, row.target)] = dict(row._mapping)
         return list(latest.values())
 
+    def find_person(self, *, digests: Iterable[str], values: Iterable[str] = (),
+                    profile_ids: Iterable[str] = ()) -> Person:
+        """Every audit row of a person: by an identity digest, an identity value written verbatim, or a profile
+        id — and, transitively, by every profile id and identity digest recorded with those rows."""
+        known_digests, known_ids = set(digests), {p for p in profile_ids if p}
+        texts = {v for v in values if v and len(v) >= MIN_MATCHED_VALUE}
+        found: dict[int, Any] = {}
+        with self.engine.connect() as conn:
+            while True:
+                condition = (audit.c.policy == IDENTITY_POLICY) & audit.c.value.in_(sorted(known_digests))
+                if texts:
+                    condition = condition | audit.c.value.in_(sorted(texts))
+                if known_ids:
+                    condition = condition | audit.c.profile_id.in_(sorted(known_ids))
+                rows = conn.execute(select(audit.c.id, audit.c.record_key, audit.c.profile_id, audit.c.value,
+                                           audit.c.policy).where(condition)).all()
+                found.update((r.id, r) for r in rows)
+                more_ids = {r.profile_id for r in found.values() if r.profile_id} - known_ids
+                more_digests = {r.value for r in found.values() if r.policy == IDENTITY_POLICY} - known_digests
+                if not more_ids and not more_digests:
+                    break
+                known_ids |= more_ids
+                known_digests |= more_digests
+        return Person(frozenset(found), frozenset(r.record_key for r in found.values()), frozenset(known_ids),
+                      frozenset(known_digests))
+
+    def forget_person(self, person: Person) -> int:
+        """Blank a person's audit rows (values and ids, keeping that a write happened) and the last errors of
+        the jobs of their records (an error message may quote a value)."""
+        if not person.row_ids:
+            return 0
+        with self.engine.begin() as conn:
+            result = conn.execute(update(audit).where(audit.c.id.in_(sorted(person.row_ids))).values(
+                value=None, profile_id=None, namespace=None, policy=FORGOTTEN))
+            conn.execute(update(jobs).where(jobs.c.record_key.in_(sorted(person.record_keys))).values(last_error=None))
+            return result.rowcount
+
     def forget_profile(self, profile_id: str) -> int:
         """Blank the personal data of a profile's audit rows (values and ids), keeping that a write happened."""
         with self.engine.begin() as conn:
             result = conn.execute(update(audit).where(audit.c.profile_id == profile_id).values(
-                value=None, profile_id=None, namespace=None, policy="forgotten"))
+                value=None, profile_id=None, namespace=None, policy=FORGOTTEN))
             return result.rowcount
 
     def purge(self, *, older_than: timedelta) -> dict[str, int]:

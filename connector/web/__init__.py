@@ -14,7 +14,8 @@ from connector.runtime import Runtime, build_runtime
 from connector.web import api, salesforce, zendesk
 from connector.web.errors import register_error_handlers
 
-MAX_BODY_BYTES = 1024 * 1024
+MAX_BODY_BYTES = 1024 * 1024  # also waitress's max_request_body_size; handlers cap their bodies lower
+MAX_HEADER_BYTES = 64 * 1024
 _SAFE_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 DELIVERY_ENDPOINTS = {"zendesk.webhooks", "salesforce.events", "salesforce.outbound"}
 

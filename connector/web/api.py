@@ -8,9 +8,11 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from connector import errors
+from connector.config import api_key_scopes
 from connector.metrics import JOBS, OLDEST_PENDING, QUEUE_DEPTH
 from connector.runtime import Runtime
 from connector.web.errors import error_response
+from connector.web.openapi import build_document
 
 log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__)
@@ -34,7 +36,9 @@ def healthz():
 
 @bp.get("/metrics")
 def metrics():
-    """Prometheus text format; bind the port privately in production (it is unauthenticated)."""
+    """Prometheus text format; with CONNECTOR_METRICS_TOKEN set, only for ``Authorization: Bearer TOKEN``."""
+    if not operator():
+        raise errors.AuthError("metrics need the operator token (Authorization: Bearer CONNECTOR_METRICS_TOKEN)")
     rt = runtime()
     try:
         QUEUE_DEPTH.set(rt.queue.pending())
@@ -61,12 +65,30 @@ def readyz():
             log.warning("web.readyz.failed", extra={"check": name})
             checks[name] = "unavailable"
     ready = all(v == "ok" for v in checks.values())
-    return jsonify(status="ready" if ready else "not_ready", checks=checks), 200 if ready else 503
+    status = "ready" if ready else "not_ready"
+    if not operator():  # the probe needs the status code only; which dependency fails is for operators
+        return jsonify(status=status), 200 if ready else 503
+    return jsonify(status=status, checks=checks), 200 if ready else 503
+
+
+def operator() -> bool:
+    """Whether the request may see operational detail: no token configured, or the right one given."""
+    token = runtime().settings.metrics_token
+    if not token:
+        return True
+    given = request.headers.get("Authorization", "")
+    return hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
+
+
+@bp.get("/api/v1/openapi.json")
+def openapi():
+    """The OpenAPI 3 document of every route (public: it describes the contract, holds no secret)."""
+    return jsonify(build_document())
 
 
 @bp.get("/api/v1/profiles")
 def profile():
-    require_api_key()
+    require_api_key("lookup")
     namespace, value = request.args.get("namespace", "").strip(), request.args.get("id", "")
     if not namespace or not value.strip():
         raise errors.PayloadError("query parameters 'namespace' and 'id' are both required", code="missing_parameter")
@@ -80,10 +102,18 @@ def profile():
     return response
 
 
-def require_api_key() -> None:
-    keys = runtime().settings.api_keys
-    given = request.headers.get("X-API-Key", "")
+def require_api_key(scope: str = "lookup") -> None:
+    """The X-API-Key must be a configured key holding ``scope`` (401 unknown key, 403 other scope)."""
+    keys = api_key_scopes(runtime().settings.api_keys)
+    given = request.headers.get("X-API-Key", "").encode()
     if not keys:
-        raise errors.AuthError("the lookup API is off: no CONNECTOR_API_KEYS are configured")
-    if not given or not any(hmac.compare_digest(given.encode(), k.encode()) for k in keys):
+        raise errors.AuthError("the API is off: no CONNECTOR_API_KEYS are configured")
+    scopes: frozenset[str] = frozenset()
+    known = False
+    for key, key_scopes in keys:  # every key compared, in constant time: no early exit on a match
+        if hmac.compare_digest(given, key.encode()):
+            known, scopes = True, scopes | key_scopes
+    if not given or not known:
         raise errors.AuthError("missing or unknown X-API-Key")
+    if scope not in scopes:
+        raise errors.ScopeError(f"this API key does not hold the {scope!r} scope")

@@ -17,12 +17,14 @@ from connector.runtime import Runtime
 from connector.schemas.salesforce import RECORD_ID_RE, CalloutSchema, OutboundMessage, parse_outbound
 from connector.services.enrichment import record_key
 from connector.services.outbound import OutboundGate
+from connector.web.body import read_capped
 from connector.web.verify import check_callout, check_canvas
 
 log = logging.getLogger(__name__)
 bp = Blueprint("salesforce", __name__)
 
 CALLOUT_MAX_BYTES = 64 * 1024
+OUTBOUND_MAX_BYTES = 512 * 1024  # 100 notifications of a few fields each stay far below
 # My Domain host suffix → its Lightning and (enhanced-domain) Visualforce host suffixes.
 MY_DOMAIN_SUFFIXES = ((".sandbox.my.salesforce.com", ".sandbox.lightning.force.com", ".sandbox.vf.force.com"),
                       (".develop.my.salesforce.com", ".develop.lightning.force.com", ".develop.vf.force.com"),
@@ -35,12 +37,10 @@ def runtime() -> Runtime:
 
 def _verify_callout() -> bytes:
     """Check the callout signature on the raw bytes; return them."""
-    if (request.content_length or 0) > CALLOUT_MAX_BYTES:
-        raise errors.PayloadTooLarge(f"callout bodies are at most {CALLOUT_MAX_BYTES} bytes")
+    raw = read_capped(CALLOUT_MAX_BYTES, what="callout")
     secret = runtime().settings.salesforce_callout_secret
     if not secret:
         raise errors.ConnectorError("no CONNECTOR_SALESFORCE_CALLOUT_SECRET is configured", code="not_configured")
-    raw = request.get_data(cache=True)
     query = request.query_string.decode()
     target = request.path + (f"?{query}" if query else "")
     check_callout(secret=secret, method=request.method, path=target, body=raw,
@@ -130,7 +130,9 @@ def outbound():
         return _fault(500, "Server", "Outbound Messages are not set up in this process")
     vouched = _vouched_by_transport()
     try:
-        message = parse_outbound(request.get_data(cache=True))
+        message = parse_outbound(read_capped(OUTBOUND_MAX_BYTES, what="Outbound Message"))
+    except errors.PayloadTooLarge as exc:
+        return _fault(413, "Client", exc.message)
     except ValueError as exc:
         return _fault(400, "Client", str(exc))
     if message.organization_id[:15] != expected[:15]:  # 15- and 18-character ids name the same org

@@ -19,6 +19,7 @@ from connector.schemas.zendesk import ZendeskEvent, parse_event
 from connector.services.enrichment import record_key
 from connector.services.sidebar import LOCATION_RECORDS, SidebarRecord, SidebarSession
 from connector.web.api import require_api_key
+from connector.web.body import json_object, read_capped
 from connector.web.verify import (
     check_zaf_token,
     check_zendesk_webhook,
@@ -47,9 +48,7 @@ def runtime() -> Runtime:
 @bp.post("/zendesk/webhooks")
 def webhooks():
     """Verify on the raw bytes, parse, dispatch, durably enqueue, answer 202."""
-    if (request.content_length or 0) > WEBHOOK_MAX_BYTES:
-        raise errors.PayloadTooLarge(f"webhook bodies are at most {WEBHOOK_MAX_BYTES} bytes")
-    raw = request.get_data(cache=True)
+    raw = read_capped(WEBHOOK_MAX_BYTES, what="webhook")
     secret = runtime().zendesk_webhook_secret()
     if not secret:
         raise errors.ConnectorError("no Zendesk webhook secret is configured (CONNECTOR_ZENDESK_WEBHOOK_SECRET "
@@ -133,7 +132,7 @@ def sidebar():
 def sidebar_card():
     """The card of the record's customer as Zendesk says; any identity in the body is ignored."""
     session = _session()
-    body = _body()
+    body = json_object()
     record = _record(session, body)
     card = runtime().sidebar.card(session, record, refresh=bool(body.get("refresh")))
     can_write = session.location == "ticket_sidebar" and card.writable
@@ -145,7 +144,7 @@ def sidebar_card():
 def sidebar_enrich():
     """Queue a write-back: from the page's session, or through the Zendesk proxy with an API key."""
     if request.headers.get("X-API-Key"):
-        require_api_key()
+        require_api_key("write")
         ticket_id = _ticket_id()
         status = _accept(f"zendesk:sidebar:{ticket_id}:{secrets.token_hex(8)}", ticket_id, rerun=True)
         return jsonify(status=status), 202
@@ -160,13 +159,8 @@ def sidebar_enrich():
     return jsonify(status=status), 200 if status == "duplicate" else 202
 
 
-def _body() -> dict:
-    body = request.get_json(silent=True)
-    return body if isinstance(body, dict) else {}
-
-
 def _ticket_id() -> int:
-    ticket_id = _int(_body().get("ticket_id"))
+    ticket_id = _int(json_object().get("ticket_id"))
     if ticket_id is None:
         raise errors.PayloadError("ticket_id is required", code="missing_parameter")
     return ticket_id

@@ -44,6 +44,25 @@ def test_kubernetes_probes_and_settings():
     assert {("HorizontalPodAutoscaler", "aep-connector-web"), ("Service", "aep-connector")} <= set(docs)
 
 
+@pytest.mark.parametrize("name", ["aep-connector-web", "aep-connector-worker"])
+def test_kubernetes_pods_run_as_the_images_numeric_non_root_user(name):
+    docs = {(d["kind"], d["metadata"]["name"]): d for _, d in k8s_documents()}
+    pod = docs[("Deployment", name)]["spec"]["template"]["spec"]
+    assert pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["runAsUser"] == 10001
+    for container in pod["containers"]:
+        context = container["securityContext"]
+        assert context["runAsNonRoot"] is True and context["runAsUser"] == 10001
+        assert context["allowPrivilegeEscalation"] is False and context["capabilities"]["drop"] == ["ALL"]
+
+
+def test_kubernetes_backend_urls_with_passwords_are_secrets():
+    docs = {(d["kind"], d["metadata"]["name"]): d for _, d in k8s_documents()}
+    config = docs[("ConfigMap", "aep-connector")]["data"]
+    secret = docs[("Secret", "aep-connector")]["stringData"]
+    assert not {"CONNECTOR_DATABASE_URL", "CONNECTOR_QUEUE_URL", "CONNECTOR_CACHE_URL"} & set(config)
+    assert secret["CONNECTOR_CACHE_URL"].startswith("redis://:") and "CONNECTOR_METRICS_TOKEN" in secret
+
+
 def test_compose_file_has_the_stack_with_healthchecks():
     compose = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text(encoding="utf-8"))
     services = compose["services"]
@@ -58,10 +77,27 @@ def test_compose_file_has_the_stack_with_healthchecks():
     assert env["CONNECTOR_DATABASE_URL"].startswith("postgresql://") and env["CONNECTOR_QUEUE_URL"].startswith("redis://")
 
 
+def test_compose_takes_passwords_from_env_and_keeps_the_profile_cache_off_disk():
+    compose = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    env = services["web"]["environment"]
+    assert "${POSTGRES_PASSWORD:?" in env["CONNECTOR_DATABASE_URL"]
+    assert services["postgres"]["environment"]["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
+    assert env["CONNECTOR_QUEUE_URL"].startswith("redis://:${REDIS_PASSWORD:?")
+    cache_url = env["CONNECTOR_CACHE_URL"]
+    assert cache_url.startswith("redis://:${REDIS_PASSWORD:?") and "@redis-cache:" in cache_url
+    for name in ("redis", "redis-cache"):
+        command = " ".join(services[name]["command"])
+        assert "--requirepass" in command
+        assert services[name]["environment"]["REDISCLI_AUTH"].startswith("${REDIS_PASSWORD")
+    cache = " ".join(services["redis-cache"]["command"])
+    assert "--save ''" in cache and "--appendonly no" in cache and "volumes" not in services["redis-cache"]
+
+
 def test_image_is_pinned_non_root_and_health_checked():
     dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
     assert re.search(r"^FROM python:\d+\.\d+\.\d+-slim-\w+$", dockerfile, re.M)
-    assert re.search(r"^USER connector$", dockerfile, re.M)
+    assert re.search(r"^USER 10001(:10001)?$", dockerfile, re.M)  # numeric: runAsNonRoot can check it
     assert "HEALTHCHECK" in dockerfile and "/healthz" in dockerfile
     assert 'CMD ["gunicorn", "-c", "deploy/gunicorn.conf.py", "connector.wsgi:app"]' in dockerfile
 
