@@ -63,6 +63,7 @@ class Settings:
     # Outbound Messages: a verified SessionId of the org is the default proof; these are the alternatives.
     salesforce_outbound_token: str | None = field(default=None, repr=False)  # ?token= in the endpoint URL
     salesforce_outbound_client_cert_header: str | None = None  # set to SUCCESS by a TLS proxy that checked mTLS
+    salesforce_outbound_user_id: str | None = None  # the Outbound Message's "user to send as": only its sessions
     salesforce_outbound_per_minute: int = 300  # notifications accepted per org and minute
     ca_bundle: str | None = None
     mapping: str = str(DEFAULT_MAPPING)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -30,6 +31,7 @@ from connector.store.db import Store
 log = logging.getLogger(__name__)
 
 WEBHOOK_SECRET_KEY = "zendesk.webhook_secret"
+ZAF_KEY_RETRY_S = 30.0
 
 
 @dataclass
@@ -46,6 +48,7 @@ class Runtime:
     salesforce: SalesforceClient | None = None
     sandboxes: list = field(default_factory=list)
     _zaf_key: str | None = None
+    _zaf_key_failure: tuple[float, UpstreamError] | None = None
     outbound: OutboundGate | None = None
     _sidebar: Sidebar | None = None
 
@@ -88,10 +91,22 @@ class Runtime:
             if self.settings.zendesk_app_public_key:
                 self._zaf_key = self.settings.zendesk_app_public_key
             elif self.zendesk is not None and self.settings.zendesk_app_id:
-                self._zaf_key = self.zendesk.public_key(self.settings.zendesk_app_id)
+                self._zaf_key = self._fetch_zaf_key(self.zendesk, self.settings.zendesk_app_id)
             else:
                 raise ConfigError("set CONNECTOR_ZENDESK_APP_PUBLIC_KEY or CONNECTOR_ZENDESK_APP_ID for the sidebar")
         return self._zaf_key
+
+    def _fetch_zaf_key(self, zendesk: ZendeskClient, app_id: str) -> str:
+        """The app's key from Zendesk; a failure is remembered for a while, so that unauthenticated
+        sidebar loads cannot make one Zendesk call each while Zendesk is failing."""
+        failed = self._zaf_key_failure
+        if failed is not None and failed[0] > time.monotonic():
+            raise failed[1]
+        try:
+            return zendesk.public_key(app_id)
+        except UpstreamError as exc:
+            self._zaf_key_failure = (time.monotonic() + ZAF_KEY_RETRY_S, exc)
+            raise
 
     def sessions(self) -> URLSafeTimedSerializer:
         if not self.settings.session_secret:
@@ -164,7 +179,7 @@ def build_runtime(settings: Settings) -> Runtime:
                      sweep_every_s=min(15.0, settings.job_lease_seconds / 3))
     queue_box.append(queue)
     org = (settings.salesforce_org_id or "")[:15]
-    outbound = OutboundGate(org_of=salesforce.session_org if salesforce is not None else None,
+    outbound = OutboundGate(owner_of=salesforce.session_owner if salesforce is not None else None,
                             budget=Budget(name=f"Salesforce-outbound-{org}", window_s=60, redis_url=shared,
                                           limit=settings.salesforce_outbound_per_minute),
                             checks=Budget(name=f"Salesforce-session-checks-{org}", limit=CHECKS_PER_MINUTE,

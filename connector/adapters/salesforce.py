@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import jwt
 import requests
@@ -51,6 +51,13 @@ KINDS = {"string": "text", "textarea": "text", "email": "text", "phone": "text",
          "double": "number", "currency": "number", "percent": "number", "int": "number", "long": "number",
          "datetime": "datetime", "date": "date", "boolean": "boolean", "id": "reference", "reference": "reference"}
 REFRESH_CODES = {"INVALID_FIELD", "INVALID_FIELD_FOR_INSERT_UPDATE"}  # the org's fields changed under us
+
+
+class SessionOwner(NamedTuple):
+    """Whose session it is, as Salesforce's userinfo says."""
+
+    org_id: str
+    user_id: str
 
 
 @dataclass(frozen=True)
@@ -126,12 +133,14 @@ class SalesforceClient:
                                 "; ".join(f"{e.get('statusCode')}: {e.get('message')}" for e in errs) or "failed")
         return outcomes
 
-    def session_org(self, session_id: str) -> str | None:
-        """The org id of a Salesforce session (an Outbound Message's SessionId), or None when Salesforce
-        does not accept the session. Asked of the configured instance only, never of a URL in a message.
+    def session_owner(self, session_id: str) -> SessionOwner | None:
+        """The org and user of a Salesforce session (an Outbound Message's SessionId), or None when
+        Salesforce does not accept the session. Asked of the configured instance only, never of a URL in
+        a message.
 
-        ``GET /services/oauth2/userinfo`` with the session as Bearer token names ``organization_id``
-        (OpenID Connect UserInfo); an unknown or expired token is refused with 401 (403 is read the same).
+        ``GET /services/oauth2/userinfo`` with the session as Bearer token names ``organization_id`` and
+        ``user_id`` (OpenID Connect UserInfo); an unknown or expired token is refused with 401 (403 is
+        read the same).
         """
         try:
             response = self._session.get(self._base + USERINFO_PATH, timeout=USERINFO_TIMEOUT_S, allow_redirects=False,
@@ -154,7 +163,8 @@ class SalesforceClient:
         if not isinstance(org, str) or not org:
             raise errors.UpstreamError(f"Salesforce userinfo answered {response.status_code} without an org",
                                        service=SERVICE, upstream_status=response.status_code)
-        return org
+        user = body.get("user_id") if isinstance(body, dict) else None
+        return SessionOwner(org_id=org, user_id=user if isinstance(user, str) else "")
     def field_metadata(self, obj: str) -> dict[str, FieldMeta]:
         """The object's fields (local names) from ``describe``: read once, kept until an INVALID_FIELD."""
         cached = self._metadata.get(obj)

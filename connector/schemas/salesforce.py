@@ -87,7 +87,7 @@ def parse_outbound(raw: bytes) -> OutboundMessage:
 
     try:
         root = fromstring(raw, forbid_dtd=True)
-    except (DefusedXmlException, ParseError) as exc:
+    except (DefusedXmlException, ParseError, LookupError) as exc:  # LookupError: an unknown declared encoding
         raise ValueError(f"not an acceptable SOAP document ({exc.__class__.__name__})") from None
     body = root.find(f"{{{SOAP_NS}}}Body")
     message = body.find(f"{{{OUTBOUND_NS}}}notifications") if body is not None else None

@@ -2,9 +2,14 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
+
+from cachetools import TTLCache
 
 from connector import errors
 from connector.core.access import may_see_ticket, may_see_user
@@ -54,9 +59,12 @@ class Sidebar:
         self.directory = directory
         self.views = views
         self.records_per_minute = records_per_minute
+        self._pace = SessionPace()
 
     def card(self, session: SidebarSession, record: SidebarRecord, *, refresh: bool = False) -> Card:
+        self._pace.take(session.session_id)
         person = self.authorize(session, record)
+        refresh = refresh and self._pace.may_refresh(session.session_id)
         card = self.lookup.by_contact(_contact(person), refresh=refresh)
         self.views.record(provider="zendesk", agent_id=str(session.agent_id), record_key=record.key,
                           profile_id=card.profile_id)
@@ -101,6 +109,39 @@ class Sidebar:
             log.warning("zendesk.sidebar.over_budget", extra={"agent": session.agent_id})
             raise errors.TooManyRequests(f"more than {self.records_per_minute} records a minute: wait a moment",
                                          retry_after=BUDGET_WINDOW.total_seconds())
+
+
+class SessionPace:
+    """Per session (in this process): at most CARDS_PER_MINUTE card requests a minute, and a refresh
+    (which skips the profile cache and costs AEP calls) at most every REFRESH_EVERY_S; a refresh asked
+    for sooner is served from the cache."""
+
+    CARDS_PER_MINUTE = 30
+    REFRESH_EVERY_S = 10.0
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._cards: TTLCache = TTLCache(maxsize=10_000, ttl=120, timer=clock)  # session → (minute start, count)
+        self._refreshed: TTLCache = TTLCache(maxsize=10_000, ttl=self.REFRESH_EVERY_S, timer=clock)
+
+    def take(self, session_id: str) -> None:
+        now = self._clock()
+        with self._lock:
+            start, count = self._cards.get(session_id, (now, 0))
+            if now - start >= 60:
+                start, count = now, 0
+            self._cards[session_id] = (start, count + 1)
+        if count + 1 > self.CARDS_PER_MINUTE:
+            raise errors.TooManyRequests(f"more than {self.CARDS_PER_MINUTE} cards a minute in this sidebar",
+                                         retry_after=max(1.0, 60 - (now - start)))
+
+    def may_refresh(self, session_id: str) -> bool:
+        with self._lock:
+            if session_id in self._refreshed:
+                return False
+            self._refreshed[session_id] = True
+            return True
 
 
 def _contact(person: Requester | None) -> Contact:

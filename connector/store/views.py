@@ -54,6 +54,14 @@ class CardViews:
                 bound = conn.execute(select(sidebar_bindings.c.record_key)
                                      .where(sidebar_bindings.c.session_id == session_id)).scalar()
             return "same" if bound == record_key else "other"
+        # The count above and the insert are two steps: sessions binding at the same moment could all
+        # pass the count. Counted again with our own row in, the agent's records must still fit.
+        with self.engine.begin() as conn:
+            total = conn.execute(select(func.count(distinct(sidebar_bindings.c.record_key))).where(
+                sidebar_bindings.c.agent_id == agent_id, sidebar_bindings.c.created_at >= now - window)).scalar() or 0
+            if total > limit:
+                conn.execute(delete(sidebar_bindings).where(sidebar_bindings.c.session_id == session_id))
+                return "over_budget"
         return "bound"
 
     def record(self, *, provider: str, agent_id: str, record_key: str, profile_id: str | None) -> None:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import hmac
 import logging
+import threading
+import time
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -53,7 +55,29 @@ def metrics():
 
 @bp.get("/readyz")
 def readyz():
-    rt = runtime()
+    checks = _readiness()
+    ready = all(v == "ok" for v in checks.values())
+    status = "ready" if ready else "not_ready"
+    if not operator():  # the probe needs the status code only; which dependency fails is for operators
+        return jsonify(status=status), 200 if ready else 503
+    return jsonify(status=status, checks=checks), 200 if ready else 503
+
+
+READINESS_TTL_S = 5.0  # anonymous probes share one answer: no caller makes an IMS call each
+
+
+def _readiness() -> dict[str, str]:
+    """The checks, probed at most once per READINESS_TTL_S per application; concurrent probes wait
+    for the one under way."""
+    state = current_app.extensions.setdefault("connector.readiness", {"lock": threading.Lock(), "until": 0.0})
+    with state["lock"]:
+        if state["until"] <= time.monotonic():
+            state["checks"] = _probe(runtime())
+            state["until"] = time.monotonic() + READINESS_TTL_S
+        return dict(state["checks"])
+
+
+def _probe(rt: Runtime) -> dict[str, str]:
     checks = {"manifest": "ok"}
     for name, probe in (("database", rt.store.ping), ("queue", rt.queue.pending), ("aep_token", rt.aep.auth.token)):
         try:
@@ -64,11 +88,7 @@ def readyz():
         except Exception:  # a driver error from the database or queue: not ready, whatever it is
             log.warning("web.readyz.failed", extra={"check": name})
             checks[name] = "unavailable"
-    ready = all(v == "ok" for v in checks.values())
-    status = "ready" if ready else "not_ready"
-    if not operator():  # the probe needs the status code only; which dependency fails is for operators
-        return jsonify(status=status), 200 if ready else 503
-    return jsonify(status=status, checks=checks), 200 if ready else 503
+    return checks
 
 
 def operator() -> bool:

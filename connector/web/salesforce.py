@@ -41,7 +41,7 @@ def _verify_callout() -> bytes:
     secret = runtime().settings.salesforce_callout_secret
     if not secret:
         raise errors.ConnectorError("no CONNECTOR_SALESFORCE_CALLOUT_SECRET is configured", code="not_configured")
-    query = request.query_string.decode()
+    query = request.query_string.decode("latin-1")  # bytes as sent: a non-UTF-8 query is signed as such
     target = request.path + (f"?{query}" if query else "")
     check_callout(secret=secret, method=request.method, path=target, body=raw,
                   timestamp=request.headers.get("X-Connector-Timestamp"),
@@ -87,16 +87,20 @@ def _fault(status: int, code: str, text: str) -> Response:
     return _soap(status, FAULT.format(code=code, text=escape(text)))
 
 
-def _vouched_by_transport() -> bool:
+def _vouched_by_transport() -> bool | None:
     """An alternative proof the operator configured: the endpoint secret of the Outbound Message URL
     (``?token=``, compared in constant time) or a header that the TLS proxy sets to SUCCESS once it
-    has checked Salesforce's client certificate (and strips from every other request)."""
+    has checked Salesforce's client certificate (and strips from every other request).
+
+    None when neither is configured (the session is the proof); once one is configured it is required:
+    a message that carries neither is refused before any call to Salesforce.
+    """
     settings = runtime().settings
-    if settings.salesforce_outbound_token:
-        given = request.args.get("token", "")
-        if hmac.compare_digest(given.encode("utf-8", "replace"), settings.salesforce_outbound_token.encode("utf-8")):
-            return True
-    header = settings.salesforce_outbound_client_cert_header
+    token, header = settings.salesforce_outbound_token, settings.salesforce_outbound_client_cert_header
+    if not token and header is None:
+        return None
+    if token and hmac.compare_digest(request.args.get("token", "").encode("utf-8", "replace"), token.encode("utf-8")):
+        return True
     return header is not None and request.headers.get(header, "") == "SUCCESS"
 
 
@@ -106,7 +110,8 @@ def _session_fault(gate: OutboundGate, message: OutboundMessage, org_id: str) ->
         log.warning("salesforce.outbound.unauthenticated", extra={"reason": "no_session"})
         return _fault(403, "Client", "unauthenticated: turn on Send Session ID (or configure the endpoint token)")
     try:
-        belongs = gate.session_belongs_to(message.session_id, org_id)
+        belongs = gate.session_belongs_to(message.session_id, org_id,
+                                          runtime().settings.salesforce_outbound_user_id)
     except errors.ConfigError as exc:
         return _fault(500, "Server", exc.message)
     except errors.UpstreamError as exc:
@@ -129,6 +134,9 @@ def outbound():
     if gate is None:
         return _fault(500, "Server", "Outbound Messages are not set up in this process")
     vouched = _vouched_by_transport()
+    if vouched is False:  # authenticate before parsing: no call to Salesforce for what lacks the proof
+        log.warning("salesforce.outbound.unauthenticated", extra={"reason": "transport"})
+        return _fault(403, "Client", "unauthenticated: the endpoint token or client certificate is missing or wrong")
     try:
         message = parse_outbound(read_capped(OUTBOUND_MAX_BYTES, what="Outbound Message"))
     except errors.PayloadTooLarge as exc:
@@ -138,7 +146,7 @@ def outbound():
     if message.organization_id[:15] != expected[:15]:  # 15- and 18-character ids name the same org
         log.warning("salesforce.outbound.foreign_org")
         return _fault(403, "Client", "messages from this organization are not accepted")
-    if not vouched and (refused := _session_fault(gate, message, expected)) is not None:
+    if vouched is None and (refused := _session_fault(gate, message, expected)) is not None:
         return refused
     try:
         wait = gate.admit(len(message.notifications))

@@ -129,11 +129,14 @@ def check_canvas(signed_request: str, *, consumer_secret: str, now: datetime) ->
     expected = hmac.new(consumer_secret.encode("utf-8"), payload.encode("ascii", "replace"), hashlib.sha256).digest()
     try:
         given = base64.b64decode(_standard(signature), validate=True)
-        document = json.loads(base64.b64decode(_standard(payload), validate=True))
     except (ValueError, TypeError):
         raise SignatureError("unreadable Canvas signed request") from None
-    if not hmac.compare_digest(given, expected):
+    if not hmac.compare_digest(given, expected):  # before the payload is decoded: nothing unsigned is parsed
         raise SignatureError("Canvas signature does not match")
+    try:
+        document = json.loads(base64.b64decode(_standard(payload), validate=True))
+    except (ValueError, TypeError, RecursionError):
+        raise SignatureError("unreadable Canvas signed request") from None
     if not isinstance(document, dict) or document.get("algorithm", "HMACSHA256") != "HMACSHA256":
         raise SignatureError("unsupported Canvas signing algorithm")
     _check_issued_at(document.get("issuedAt"), now=now)

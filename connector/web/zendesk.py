@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("zendesk", __name__)
 
 SESSION_MAX_AGE_S = 900
+ZAF_TOKEN_MAX = 8 * 1024
 ENRICH_WINDOW_S = 60  # "Write to ticket" by one agent for one ticket: once in (at least) this long
 DELIVERY_ID_MAX = 150
 WEBHOOK_MAX_BYTES = 64 * 1024
@@ -117,6 +118,8 @@ def sidebar():
         raise errors.AuthError("the sidebar must be loaded by Zendesk with a signed URL (no token)")
     if not rt.settings.zendesk_url:
         raise errors.ConfigError("Zendesk is not configured (CONNECTOR_ZENDESK_URL…)")
+    if token.count(".") != 2 or len(token) > ZAF_TOKEN_MAX:  # not a JWT: refused before the key is fetched
+        raise errors.SignatureError("the app token is not a JWT")
     claims = check_zaf_token(token, public_key=rt.zaf_public_key(), zendesk_url=rt.settings.zendesk_url)
     agent_id = zaf_agent_id(claims, zendesk_url=rt.settings.zendesk_url)
     location = (claims.get("context") or {}).get("location") or "ticket_sidebar"

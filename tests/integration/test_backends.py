@@ -194,3 +194,24 @@ def test_request_budget_is_shared_and_resets_each_window(shared):
     assert info.value.retry_after == 10.0
     now[0] += 10
     workers[1].take()  # a new window
+
+
+def test_sessions_binding_at_the_same_moment_cannot_pass_the_agents_budget_together(store):
+    """The count and the insert are two steps; many first card requests at once used to pass the count
+    together (33 distinct records a minute against a budget of 20)."""
+    limit, sessions = 5, 24
+    barrier = threading.Barrier(sessions)
+    outcomes: list[str] = []
+
+    def bind(i: int) -> None:
+        barrier.wait()
+        outcomes.append(store.views.bind(session_id=f"race-{i}", agent_id="7", record_key=f"zendesk:ticket:{i}",
+                                         limit=limit))
+
+    threads = [threading.Thread(target=bind, args=(i,)) for i in range(sessions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(outcomes) == sessions and 1 <= outcomes.count("bound") <= limit
+    assert set(outcomes) <= {"bound", "over_budget"}

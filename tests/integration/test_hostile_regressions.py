@@ -15,3 +15,35 @@ def test_a_sidebar_body_that_is_json_but_not_an_object_is_a_400(zclient, zruntim
     response = zclient.post(path, json=body, headers=_session(zruntime))
     assert response.status_code == 400 and response.get_json()["error"] == "invalid_json"
     assert zruntime.store.job_counts()[0] == {}
+
+
+NESTED = "[" * 5000 + "]" * 5000  # deeper than Python's json decoder goes: RecursionError, not ValueError
+
+
+@pytest.mark.parametrize("path", ["/zendesk/sidebar/card", "/zendesk/sidebar/enrich"])
+def test_a_sidebar_body_nested_beyond_the_json_decoder_is_no_500(zclient, zruntime, path):
+    response = zclient.post(path, data=NESTED, content_type="application/json", headers=_session(zruntime))
+    assert response.status_code < 500 and response.get_json()["error"]
+    assert zruntime.store.job_counts()[0] == {}
+
+
+def test_a_canvas_payload_is_not_decoded_before_its_signature_is_checked(sfclient):
+    import base64
+
+    payload = base64.b64encode(NESTED.encode()).decode()
+    response = sfclient.post("/salesforce/canvas", data={"signed_request": f"AAAA.{payload}"})
+    assert response.status_code == 401 and response.get_json()["error"] == "invalid_signature"
+
+
+@pytest.mark.parametrize("encoding", ["x-nope", "rot13", "zlib"])
+def test_an_outbound_message_in_an_unknown_encoding_is_a_soap_fault(sfclient, sfruntime, encoding):
+    response = sfclient.post("/salesforce/outbound", data=f'<?xml version="1.0" encoding="{encoding}"?><a/>'.encode(),
+                             headers={"Content-Type": "text/xml"})
+    assert response.status_code == 400 and response.mimetype == "text/xml" and b"soapenv:Fault" in response.data
+    assert sfruntime.store.list_jobs() == []
+
+
+def test_a_callout_with_a_non_utf8_query_is_refused_not_a_500(sfclient):
+    response = sfclient.get("/salesforce/profile", environ_overrides={"QUERY_STRING": "recordId=\xff"},
+                            headers={"X-Connector-Timestamp": "1", "X-Connector-Signature": "x"})
+    assert response.status_code == 401

@@ -114,7 +114,7 @@ def test_more_than_100_notifications_are_refused(sfclient, sfruntime, sf):
 
 def test_the_per_org_budget_refuses_with_a_retryable_fault_then_accepts_in_the_next_window(sfclient, sfruntime, sf):
     now = [60 * 16_667 + 20.0]  # 20 s into a minute
-    sfruntime.outbound = OutboundGate(org_of=sfruntime.salesforce.session_org,
+    sfruntime.outbound = OutboundGate(owner_of=sfruntime.salesforce.session_owner,
                                       budget=Budget(name="outbound-test", limit=3, window_s=60, clock=lambda: now[0]))
     session = sf.world.issue_token()
     assert post(sfclient, envelope(contacts(2), session_id=session)).status_code == 200
@@ -188,7 +188,7 @@ def test_without_an_instance_url_sessions_cannot_be_checked_and_the_fault_says_s
 
 
 def test_an_unreachable_shared_budget_is_a_retryable_fault(sfclient, sfruntime, sf):
-    sfruntime.outbound = OutboundGate(org_of=sfruntime.salesforce.session_org,
+    sfruntime.outbound = OutboundGate(owner_of=sfruntime.salesforce.session_owner,
                                       budget=Budget(name="outbound-test", limit=300, window_s=60,
                                                     redis_url="redis://127.0.0.1:1/0"))
     response = post(sfclient, envelope(contacts(1), session_id=sf.world.issue_token()))
@@ -197,7 +197,7 @@ def test_an_unreachable_shared_budget_is_a_retryable_fault(sfclient, sfruntime, 
 
 def test_a_flood_of_forged_sessions_costs_a_bounded_number_of_checks(sfclient, sfruntime, sf):
     minute = lambda: 60 * 16_667 + 20.0  # noqa: E731 - one fixed minute
-    sfruntime.outbound = OutboundGate(org_of=sfruntime.salesforce.session_org,
+    sfruntime.outbound = OutboundGate(owner_of=sfruntime.salesforce.session_owner,
                                       budget=Budget(name="outbound-test", limit=300, window_s=60, clock=minute),
                                       checks=Budget(name="checks-test", limit=5, window_s=60, clock=minute))
     statuses = [post(sfclient, envelope(contacts(1), session_id=f"00D5g000004ACME!forged-{i:04d}")).status_code
@@ -205,3 +205,29 @@ def test_a_flood_of_forged_sessions_costs_a_bounded_number_of_checks(sfclient, s
     assert statuses == [403] * 5 + [503] * 3
     assert len(sf.world.calls(USERINFO)) == 5 and len(sf.world.calls()) == 5
     assert sfruntime.store.list_jobs() == []
+
+
+def test_once_the_endpoint_token_is_configured_a_session_alone_is_refused_before_any_call(token_client, sf, aep):
+    client, runtime = token_client
+    assert_refused(post(client, envelope(contacts(1), session_id=sf.world.issue_token())), runtime)
+    assert sf.world.calls() == [] and aep.world.calls() == []
+
+
+@pytest.fixture()
+def user_client(sfsettings):
+    from connector.sandbox.salesforce import INTEGRATION_USER
+
+    runtime = build_runtime(sfsettings.replace(salesforce_outbound_user_id=INTEGRATION_USER))
+    yield create_app(runtime=runtime).test_client(), runtime
+    runtime.close()
+
+
+def test_with_the_sending_user_named_a_session_of_another_user_of_the_org_is_refused(user_client, sf):
+    from connector.sandbox.salesforce import INTEGRATION_USER
+
+    client, runtime = user_client
+    agent = sf.world.issue_token(user="0055g00000AGENTAAA")  # any person who can log in to the org
+    assert_refused(post(client, envelope(contacts(100), session_id=agent)), runtime)
+    accepted = post(client, envelope(contacts(1), session_id=sf.world.issue_token(user=INTEGRATION_USER)))
+    assert accepted.status_code == 200 and b"<Ack>true</Ack>" in accepted.data
+    assert len(runtime.store.list_jobs()) == 1

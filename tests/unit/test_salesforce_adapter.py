@@ -123,10 +123,11 @@ def test_jwt_bearer_mode_posts_a_signed_assertion(requests_mock, token):
 USERINFO = f"{BASE}/services/oauth2/userinfo"
 
 
-def test_session_org_asks_userinfo_of_the_configured_instance_with_the_session(requests_mock):
+def test_session_owner_asks_userinfo_of_the_configured_instance_with_the_session(requests_mock):
     requests_mock.get(USERINFO, json={"sub": f"{BASE}/id/00D5g000004ACMEEA2/0055g00000INTEGAAA",
                                       "organization_id": "00D5g000004ACMEEA2", "user_id": "0055g00000INTEGAAA"})
-    assert SalesforceClient(SETTINGS).session_org("00D5g000004ACME!session") == "00D5g000004ACMEEA2"
+    owner = SalesforceClient(SETTINGS).session_owner("00D5g000004ACME!session")
+    assert owner == ("00D5g000004ACMEEA2", "0055g00000INTEGAAA")
     (sent,) = requests_mock.request_history  # one call, and no login of the connector's own
     assert (sent.method, sent.url) == ("GET", USERINFO)
     assert sent.headers["Authorization"] == "Bearer 00D5g000004ACME!session"
@@ -134,29 +135,29 @@ def test_session_org_asks_userinfo_of_the_configured_instance_with_the_session(r
 
 
 @pytest.mark.parametrize("status", [401, 403])
-def test_session_org_is_none_for_a_session_salesforce_refuses(requests_mock, status):
+def test_session_owner_is_none_for_a_session_salesforce_refuses(requests_mock, status):
     requests_mock.get(USERINFO, status_code=status, text="Bad_OAuth_Token")
-    assert SalesforceClient(SETTINGS).session_org("forged") is None
+    assert SalesforceClient(SETTINGS).session_owner("forged") is None
 
 
-def test_session_org_does_not_follow_redirects(requests_mock):
+def test_session_owner_does_not_follow_redirects(requests_mock):
     requests_mock.get(USERINFO, status_code=302, headers={"Location": "https://attacker.example/collect"})
     with pytest.raises(errors.UpstreamError):
-        SalesforceClient(SETTINGS).session_org("s")
+        SalesforceClient(SETTINGS).session_owner("s")
     assert len(requests_mock.request_history) == 1
 
 
 @pytest.mark.parametrize("status, error", [(500, errors.UpstreamUnavailable), (503, errors.UpstreamUnavailable),
                                            (200, errors.UpstreamError)])
-def test_session_org_translates_failures(requests_mock, status, error):
+def test_session_owner_translates_failures(requests_mock, status, error):
     requests_mock.get(USERINFO, status_code=status, json={"unexpected": True})
     with pytest.raises(error):
-        SalesforceClient(SETTINGS).session_org("s")
+        SalesforceClient(SETTINGS).session_owner("s")
 
 
-def test_session_org_timeout_is_retryable(requests_mock):
+def test_session_owner_timeout_is_retryable(requests_mock):
     import requests
 
     requests_mock.get(USERINFO, exc=requests.ConnectTimeout)
     with pytest.raises(errors.UpstreamUnavailable):
-        SalesforceClient(SETTINGS).session_org("s")
+        SalesforceClient(SETTINGS).session_owner("s")

@@ -70,13 +70,19 @@ def test_a_malformed_session_id_is_refused(session):
         parse_outbound(_message(f"<SessionId>{session}</SessionId>"))
 
 
+INTEGRATION_USER, AGENT_USER = "0055g00000INTEGAAA", "0055g00000AGENTAAA"
+
+
 class FakeSalesforce:
-    def __init__(self, answers: dict[str, str | None]) -> None:
+    """Answers userinfo: ``answers`` maps a session to its org (user: the integration user) or (org, user)."""
+
+    def __init__(self, answers: dict[str, str | tuple[str, str] | None]) -> None:
         self.answers, self.asked = answers, []
 
-    def session_org(self, session_id: str) -> str | None:
+    def session_owner(self, session_id: str) -> tuple[str, str] | None:
         self.asked.append(session_id)
-        return self.answers.get(session_id)
+        answer = self.answers.get(session_id)
+        return (answer, INTEGRATION_USER) if isinstance(answer, str) else answer
 
 
 class Clock:
@@ -88,7 +94,7 @@ class Clock:
 
 
 def gate(salesforce: FakeSalesforce, clock: Clock, **kwargs) -> OutboundGate:
-    return OutboundGate(org_of=salesforce.session_org, budget=Budget(name="t", limit=10, window_s=60, clock=clock),
+    return OutboundGate(owner_of=salesforce.session_owner, budget=Budget(name="t", limit=10, window_s=60, clock=clock),
                         clock=clock, **kwargs)
 
 
@@ -128,12 +134,12 @@ def test_concurrent_messages_with_one_session_cost_one_call():
     release = threading.Event()
     asked = []
 
-    def slow_org(session_id: str) -> str:
+    def slow_org(session_id: str) -> tuple[str, str]:
         asked.append(session_id)
         release.wait(5)
-        return ORG
+        return ORG, "005000000000001"
 
-    checks = OutboundGate(org_of=slow_org, budget=Budget(name="t", limit=10, window_s=60))
+    checks = OutboundGate(owner_of=slow_org, budget=Budget(name="t", limit=10, window_s=60))
     results: list[bool] = []
     threads = [threading.Thread(target=lambda: results.append(checks.session_belongs_to("s", ORG)))
                for _ in range(8)]
@@ -146,7 +152,7 @@ def test_concurrent_messages_with_one_session_cost_one_call():
 
 
 def test_without_an_instance_there_is_nothing_to_ask():
-    checks = OutboundGate(org_of=None, budget=Budget(name="t", limit=10, window_s=60))
+    checks = OutboundGate(owner_of=None, budget=Budget(name="t", limit=10, window_s=60))
     with pytest.raises(errors.ConfigError):
         checks.session_belongs_to("s", ORG)
 
@@ -164,7 +170,8 @@ def test_the_budget_admits_until_spent_then_names_the_wait():
 def test_checks_of_unknown_sessions_are_capped_per_minute_but_known_ones_still_pass():
     salesforce, clock = FakeSalesforce({"good": ORG}), Clock()
     clock.now = 60 * 100.0
-    checks = OutboundGate(org_of=salesforce.session_org, budget=Budget(name="t", limit=10, window_s=60, clock=clock),
+    checks = OutboundGate(owner_of=salesforce.session_owner,
+                          budget=Budget(name="t", limit=10, window_s=60, clock=clock),
                           checks=Budget(name="c", limit=3, window_s=60, clock=clock), clock=clock)
     assert checks.session_belongs_to("good", ORG)
     assert not checks.session_belongs_to("forged-1", ORG) and not checks.session_belongs_to("forged-2", ORG)
@@ -175,6 +182,41 @@ def test_checks_of_unknown_sessions_are_capped_per_minute_but_known_ones_still_p
     clock.now += 60
     assert not checks.session_belongs_to("forged-3", ORG)
     assert salesforce.asked[-1] == "forged-3"
+
+
+def test_a_flood_of_forged_sessions_cannot_lock_out_a_session_verified_before():
+    salesforce, clock = FakeSalesforce({"good": ORG}), Clock()
+    clock.now = 3600 * 10.0
+    checks = OutboundGate(owner_of=salesforce.session_owner,
+                          budget=Budget(name="t", limit=10, window_s=60, clock=clock),
+                          checks=Budget(name="c", limit=2, window_s=3600, clock=clock), ttl_s=300, clock=clock)
+    assert checks.session_belongs_to("good", ORG)
+    clock.now += 301  # out of the 5-minute cache, as a long-lived sender session is
+    assert not checks.session_belongs_to("forged-1", ORG)  # the second check of this hour: the cap is spent
+    with pytest.raises(errors.UpstreamRateLimited):  # the cap of never-seen sessions is spent by forgeries
+        checks.session_belongs_to("forged-2", ORG)
+    assert checks.session_belongs_to("good", ORG)  # checked again, outside the cap
+    assert salesforce.asked == ["good", "forged-1", "good"]
+
+
+def test_a_session_of_another_org_does_not_become_known():
+    salesforce, clock = FakeSalesforce({"other": "00D5g000004OTHEREA"}), Clock()
+    clock.now = 3600 * 10.0
+    checks = OutboundGate(owner_of=salesforce.session_owner,
+                          budget=Budget(name="t", limit=10, window_s=60, clock=clock),
+                          checks=Budget(name="c", limit=1, window_s=3600, clock=clock), ttl_s=300, clock=clock)
+    assert not checks.session_belongs_to("other", ORG)
+    clock.now += 301
+    with pytest.raises(errors.UpstreamRateLimited):
+        checks.session_belongs_to("other", ORG)
+
+
+def test_with_a_sending_user_named_only_that_users_sessions_belong():
+    salesforce, clock = FakeSalesforce({"integration": ORG, "agent": (ORG, AGENT_USER)}), Clock()
+    checks = gate(salesforce, clock)
+    assert checks.session_belongs_to("integration", ORG, INTEGRATION_USER[:15])
+    assert not checks.session_belongs_to("agent", ORG, INTEGRATION_USER)
+    assert checks.session_belongs_to("agent", ORG)  # without a named user: any user of the org
 
 
 @pytest.mark.parametrize("environ, problem", [
