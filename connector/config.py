@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from connector.bundled import manifest_path
+from connector.i18n import normalise as normalise_locale
 from connector.errors import ConfigError
 
 PREFIX = "CONNECTOR_"
@@ -74,6 +75,7 @@ class Settings:
     job_lease_seconds: int = 120  # a job held longer by a silent worker is given to another
     session_secret: str | None = field(default=None, repr=False)
     log_level: str = "INFO"
+    note_locale: str = "en"  # language and formats of the internal note and of `.display` write-backs
 
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **changes)
@@ -194,6 +196,8 @@ def _validate(s: Settings) -> list[str]:
             problems.append(f"{env_name(name)}: expected sqlite:///path, postgresql://… or redis://…")
     if s.ca_bundle and not Path(s.ca_bundle).is_file():
         problems.append(f"{env_name('ca_bundle')}: no file at {s.ca_bundle}")
+    if normalise_locale(s.note_locale) is None:
+        problems.append(f"{env_name('note_locale')}: a locale such as en, fr or fr_FR, got {s.note_locale!r}")
     if not Path(s.mapping).is_file():
         problems.append(f"{env_name('mapping')}: no file at {s.mapping}")
     return problems

@@ -84,3 +84,24 @@ def best(tags: Iterable[str]) -> Lang:
 @lru_cache(maxsize=64)
 def _lang(locale: str) -> Lang:
     return Lang(locale=locale, messages=messages(locale.split("_")[0]))
+
+
+def extract_manifest(fileobj, keywords, comment_tags, options):  # noqa: ARG001 - Babel's extractor signature
+    """Babel extractor for a mapping manifest: its card labels, titles, badge and event labels are msgids
+    (the agent sees them), so the shipped manifest's wording is translated like the code's."""
+    import yaml  # the manifest's own format; only the extractor needs it here
+
+    data = yaml.safe_load(fileobj) or {}
+    found: list[str] = []
+    for section in data.get("card") or []:
+        found.append(section.get("title"))
+        for item in section.get("fields") or []:
+            found.append(item.get("label"))
+            found.extend(b.get("label") for b in item.get("badges") or [])
+    found.append((data.get("audiences") or {}).get("title", "Audiences"))
+    for section in (data.get("events") or {}).get("sections") or []:
+        found.append(section.get("title"))
+        found.extend(((section.get("item") or {}).get("labels") or {}).values())
+    for text in found:
+        if isinstance(text, str) and text:
+            yield 0, "_", text, []

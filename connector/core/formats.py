@@ -53,6 +53,11 @@ def timestamp(moment: datetime | None, *, lang: Lang = ENGLISH, date_only: bool 
     return f"{_drop_seconds(when)} UTC"
 
 
+def format_percent_value(share: float, *, lang: Lang = ENGLISH) -> str:
+    """A 0–1 share as a whole percentage in the locale (``95%`` / ``95 %``)."""
+    return format_percent(share, locale=lang.locale)
+
+
 def _drop_seconds(text: str) -> str:
     # CLDR's "medium" datetime carries seconds (…12:00:00 PM); an agent needs minutes only.
     head, sep, tail = text.rpartition(":")

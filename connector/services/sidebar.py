@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connector import errors
+from connector.core.lang import ENGLISH, Lang
 from connector.core.models import Card, Contact
 from connector.services.lookup import ProfileLookup
 
@@ -23,8 +24,8 @@ class Sidebar:
         self.lookup = lookup
         self.zendesk = zendesk
 
-    def card(self, context: SidebarContext, *, refresh: bool = False) -> Card:
-        return self.lookup.by_contact(self._contact(context), refresh=refresh)
+    def card(self, context: SidebarContext, *, refresh: bool = False, lang: Lang = ENGLISH) -> Card:
+        return self.lookup.by_contact(self._contact(context), refresh=refresh, lang=lang)
 
     def _contact(self, context: SidebarContext) -> Contact:
         if context.requester:
@@ -55,7 +56,7 @@ class SalesforceCards:
         self.lookup = lookup
         self.salesforce = salesforce
 
-    def card(self, record_id: str, *, refresh: bool = False) -> Card:
+    def card(self, record_id: str, *, refresh: bool = False, lang: Lang = ENGLISH) -> Card:
         if self.salesforce is None:
             raise errors.ConfigError("Salesforce is not configured (CONNECTOR_SALESFORCE_INSTANCE_URL…)")
         obj = SALESFORCE_PREFIXES.get(record_id[:3])
@@ -65,9 +66,9 @@ class SalesforceCards:
         if obj == "Case":
             case = self.salesforce.get("Case", record_id, ["Id", "ContactId"])
             if not case.get("ContactId"):
-                return self.lookup.by_contact(Contact())
+                return self.lookup.by_contact(Contact(), lang=lang)
             obj, record_id = "Contact", str(case["ContactId"])
         fields = ["Id", "Email", "Phone"] + (["AEP_CRM_Id__c"] if obj == "Contact" else [])
         person = self.salesforce.get(obj, record_id, fields)
         return self.lookup.by_contact(Contact(email=person.get("Email"), phone=person.get("Phone"),
-                                              crm_id=person.get("AEP_CRM_Id__c")), refresh=refresh)
+                                              crm_id=person.get("AEP_CRM_Id__c")), refresh=refresh, lang=lang)

@@ -16,6 +16,7 @@ from connector.schemas.zendesk import ZendeskEvent, parse_event
 from connector.services.enrichment import record_key
 from connector.services.sidebar import SidebarContext
 from connector.web.api import require_api_key
+from connector.web.i18n import agent_lang, request_lang, script_messages
 from connector.web.verify import check_zaf_token, check_zendesk_webhook, installation_id
 
 log = logging.getLogger(__name__)
@@ -97,9 +98,11 @@ def sidebar():
     claims = check_zaf_token(token, public_key=rt.zaf_public_key(), zendesk_url=rt.settings.zendesk_url)
     location = (claims.get("context") or {}).get("location") or "ticket_sidebar"
     session = rt.sessions().dumps({"sub": claims.get("sub"), "inst": installation_id(claims), "loc": location})
+    lang = request_lang()  # until the page asks ZAF for the agent's own locale
     response = Response(render_template(
         "zendesk/sidebar.html", session=session, location=location,
-        card_url=url_for("zendesk.sidebar_card"), enrich_url=url_for("zendesk.sidebar_enrich")))
+        card_url=url_for("zendesk.sidebar_card"), enrich_url=url_for("zendesk.sidebar_enrich"),
+        lang=lang, _=lang._, messages=script_messages()))
     return _secure_page(response)
 
 
@@ -109,10 +112,11 @@ def sidebar_card():
     body = request.get_json(silent=True) or {}
     context = SidebarContext(ticket_id=_int(body.get("ticket_id")), user_id=_int(body.get("user_id")),
                              requester=body.get("requester") if isinstance(body.get("requester"), dict) else None)
-    card = runtime().sidebar.card(context, refresh=bool(body.get("refresh")))
+    lang = agent_lang(body.get("locale"))  # ZAF currentUser.locale
+    card = runtime().sidebar.card(context, refresh=bool(body.get("refresh")), lang=lang)
     can_write = session["loc"] == "ticket_sidebar" and context.ticket_id is not None and card.writable
     return _secure_page(Response(render_template("card.html", card=card.to_dict(), can_write=can_write, actions=True,
-                                                 ticket_id=context.ticket_id)))
+                                                 ticket_id=context.ticket_id, lang=lang, _=lang._)))
 
 
 @bp.post("/zendesk/sidebar/enrich")

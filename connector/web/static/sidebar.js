@@ -1,5 +1,6 @@
 // Sidebar page: ask ZAF who the customer is (or read the demo's ?ticket_id=), fetch the card
 // with the short-lived session the server embedded, and wire Refresh / Write to ticket.
+// Language: the agent's ZAF locale (currentUser.locale; the demo's ?locale=), else the page's.
 (function () {
   "use strict";
   var root = document.getElementById("aep-root");
@@ -10,6 +11,13 @@
     client = window.ZAFClient.init();
   }
   var lastTicket = null;
+  var messages = JSON.parse(root.dataset.messages || "{}");
+  var locale = root.dataset.locale || "en";
+
+  function _(text) {
+    var table = messages[String(locale).split(/[-_]/)[0].toLowerCase()] || {};
+    return table[text] || text;
+  }
 
   function person(user) {
     if (!user) { return null; }
@@ -18,13 +26,18 @@
 
   function context() {
     if (!client) {
-      return Promise.resolve({ ticket_id: params.get("ticket_id"), user_id: params.get("user_id") });
+      locale = params.get("locale") || locale;
+      return Promise.resolve({ ticket_id: params.get("ticket_id"), user_id: params.get("user_id"), locale: locale });
     }
     if (root.dataset.location === "user_sidebar") {
-      return client.get("user").then(function (d) { return { user_id: d.user.id, requester: person(d.user) }; });
+      return client.get(["user", "currentUser.locale"]).then(function (d) {
+        locale = d["currentUser.locale"] || locale;
+        return { user_id: d.user.id, requester: person(d.user), locale: locale };
+      });
     }
-    return client.get(["ticket.id", "ticket.requester"]).then(function (d) {
-      return { ticket_id: d["ticket.id"], requester: person(d["ticket.requester"]) };
+    return client.get(["ticket.id", "ticket.requester", "currentUser.locale"]).then(function (d) {
+      locale = d["currentUser.locale"] || locale;
+      return { ticket_id: d["ticket.id"], requester: person(d["ticket.requester"]), locale: locale };
     });
   }
 
@@ -49,12 +62,12 @@
       return post(root.dataset.cardUrl, ctx);
     }).then(function (response) {
       return response.text().then(function (html) {
-        if (!response.ok) { throw new Error(response.status === 401 ? "Session expired: reload the app." : "The profile could not be loaded."); }
+        if (!response.ok) { throw new Error(response.status === 401 ? _("Session expired: reload the app.") : _("The profile could not be loaded.")); }
         target.innerHTML = html;
       });
     }).catch(function (err) {
       target.innerHTML = '<p class="aep-notice"></p>';
-      target.querySelector(".aep-notice").textContent = err.message || "The profile could not be loaded.";
+      target.querySelector(".aep-notice").textContent = err.message || _("The profile could not be loaded.");
     }).then(function () {
       target.setAttribute("aria-busy", "false");
       if (client) { client.invoke("resize", { width: "100%", height: document.body.scrollHeight + "px" }); }
@@ -83,8 +96,8 @@
     if (action === "enrich") {
       event.target.disabled = true;
       enrich(event.target.getAttribute("data-ticket") || lastTicket)
-        .then(function () { status("Queued: the ticket will be updated in a moment."); })
-        .catch(function () { status("Could not queue the update."); });
+        .then(function () { status(_("Queued: the ticket will be updated in a moment.")); })
+        .catch(function () { status(_("Could not queue the update.")); });
     }
   });
 
