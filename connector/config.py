@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 import yaml
 
 from connector.bundled import manifest_path
-from connector.i18n import normalise as normalise_locale
 from connector.errors import ConfigError
+from connector.i18n import normalise as normalise_locale
 
 PREFIX = "CONNECTOR_"
 DEFAULT_MAPPING = manifest_path("mappings", "default.yaml")

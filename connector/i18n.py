@@ -7,9 +7,10 @@ locale falls back to English.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from functools import lru_cache
+from collections.abc import Iterable, Iterator
+from functools import cache, lru_cache
 from pathlib import Path
+from typing import IO
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.pofile import read_po
@@ -26,7 +27,7 @@ def catalog_path(language: str) -> Path:
     return LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
-@lru_cache(maxsize=None)
+@cache
 def supported() -> tuple[str, ...]:
     """English plus every language with a committed catalog."""
     found = sorted(p.name for p in LOCALE_DIR.iterdir() if (p / "LC_MESSAGES" / f"{DOMAIN}.po").is_file()) \
@@ -34,7 +35,7 @@ def supported() -> tuple[str, ...]:
     return (SOURCE_LANGUAGE, *(code for code in found if code != SOURCE_LANGUAGE))
 
 
-@lru_cache(maxsize=None)
+@cache
 def messages(language: str) -> dict[str, str]:
     """msgid → msgstr of one language's catalog (untranslated and fuzzy entries left out)."""
     path = catalog_path(language)
@@ -86,13 +87,14 @@ def _lang(locale: str) -> Lang:
     return Lang(locale=locale, messages=messages(locale.split("_")[0]))
 
 
-def extract_manifest(fileobj, keywords, comment_tags, options):  # noqa: ARG001 - Babel's extractor signature
+def extract_manifest(fileobj: IO[bytes], keywords: object, comment_tags: object,
+                     options: object) -> Iterator[tuple[int, str, str, list[str]]]:
     """Babel extractor for a mapping manifest: its card labels, titles, badge and event labels are msgids
     (the agent sees them), so the shipped manifest's wording is translated like the code's."""
     import yaml  # the manifest's own format; only the extractor needs it here
 
     data = yaml.safe_load(fileobj) or {}
-    found: list[str] = []
+    found: list[object] = []
     for section in data.get("card") or []:
         found.append(section.get("title"))
         for item in section.get("fields") or []:

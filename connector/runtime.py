@@ -14,10 +14,10 @@ from connector.adapters.aep import AepClient
 from connector.adapters.ratelimit import Budget
 from connector.adapters.salesforce import SalesforceClient
 from connector.adapters.zendesk import ZendeskClient
-from connector.i18n import lang_for
 from connector.config import Settings
 from connector.core.manifest import Manifest
 from connector.errors import ConfigError, UpstreamError
+from connector.i18n import lang_for
 from connector.jobs.queue import JobQueue, build_huey
 from connector.schemas.manifest import load_manifest
 from connector.services.cache import ProfileCache, RedisProfileCache

@@ -1,7 +1,7 @@
 """The agent card as plain text for a terminal (``aep-connector lookup``), in the card's language."""
 from __future__ import annotations
 
-from connector.core.lang import ENGLISH, Lang, N_
+from connector.core.lang import ENGLISH, N_, Lang
 
 STATUS_LINES = {
     "found": N_("Profile found"),

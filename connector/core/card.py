@@ -151,7 +151,8 @@ def _event_item(spec: EventSectionSpec, event: Event, currency: str, lang: Lang)
     title = get_path(event.entity, item.title)
     if isinstance(title, list):
         title = ", ".join(str(t) for t in title)
-    label = lang._(item.labels[event.event_type]) if event.event_type in item.labels else (event.event_type or lang._("event"))
+    kind = event.event_type or ""
+    label = lang._(item.labels[kind]) if kind in item.labels else (kind or lang._("event"))
     amount = get_path(event.entity, item.amount) if item.amount else None
     code = (get_path(event.entity, item.currency) if item.currency else None) or currency
     return {

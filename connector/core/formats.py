@@ -13,7 +13,7 @@ from typing import Any
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
 
-from connector.core.lang import ENGLISH, Lang, N_
+from connector.core.lang import ENGLISH, N_, Lang
 from connector.core.manifest import Badge
 from connector.core.timeparse import parse_timestamp
 

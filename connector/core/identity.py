@@ -11,7 +11,7 @@ import re
 
 import phonenumbers
 
-from connector.core.lang import ENGLISH, Lang, N_
+from connector.core.lang import ENGLISH, N_, Lang
 from connector.core.manifest import IdentitySpec
 from connector.core.models import Attempt, Candidate, Contact, Identity
 

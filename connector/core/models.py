@@ -155,7 +155,7 @@ class Card:
         for section in self.sections:
             for item in section.items:
                 if section.kind == "attributes" and item["key"] == key:
-                    return CardField(**{k: item.get(k) for k in CARD_FIELD_KEYS})
+                    return CardField(**{k: item[k] for k in CARD_FIELD_KEYS if k in item})
         return None
 
     def to_dict(self) -> dict:

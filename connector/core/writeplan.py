@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connector.core.formats import MISSING, format_percent_value, timestamp
-from connector.core.lang import ENGLISH, Lang, N_
+from connector.core.lang import ENGLISH, N_, Lang
 from connector.core.manifest import Writeback, WriteRule
 from connector.core.models import Card
 
@@ -147,16 +147,21 @@ def note_text(card: Card, *, lang: Lang = ENGLISH) -> str:
             for item in section.items:
                 if item["display"] != MISSING:
                     badge = f" ({item['badge']['label']})" if item.get("badge") else ""
-                    lines.append(f"{item['label']}: {item['display']}{badge}")
+                    lines.append(_line(item["label"], f"{item['display']}{badge}", lang))
         elif section.kind == "audiences" and section.items:
-            lines.append(f"{section.title}: " + ", ".join(i["name"] for i in section.items))
+            lines.append(_line(section.title, ", ".join(i["name"] for i in section.items), lang))
         elif section.kind == "events" and section.items:
             recent = "; ".join(f"{i.get('date_display') or (i['timestamp'] or '')[:10]} {i['title']}"
                                for i in section.items[:3])
-            lines.append(f"{section.title}: {recent}")
+            lines.append(_line(section.title, recent, lang))
     if card.last_modified_at:
         lines.append(lang._(N_("Profile updated %(when)s"), when=timestamp(card.last_modified_at, lang=lang)))
     return "\n".join(lines)
+
+
+def _line(label: str, value: str, lang: Lang) -> str:
+    # French typography puts a no-break space before the colon: the separator is the catalog's.
+    return lang._(N_("%(label)s: %(value)s"), label=label, value=value)
 
 
 def _blank(value: Any) -> bool:

@@ -12,7 +12,7 @@ from typing import Protocol
 from connector import errors
 from connector.core.card import build_card, memberships
 from connector.core.identity import IdentityValueError, candidates, direct_candidate
-from connector.core.lang import ENGLISH, Lang, N_
+from connector.core.lang import ENGLISH, N_, Lang
 from connector.core.manifest import Manifest
 from connector.core.models import Attempt, Candidate, Card, Contact, EventPage, Identity, Profile
 from connector.services.cache import Bundle, ProfileCache, RedisProfileCache

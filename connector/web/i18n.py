@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, request
 
-from connector.core.lang import ENGLISH, Lang, N_
+from connector.core.lang import ENGLISH, N_, Lang
 from connector.i18n import best, lang_for, supported
 
 # Every message sidebar.js shows (the catalog test checks this list against the script's _() calls).
