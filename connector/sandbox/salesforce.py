@@ -323,7 +323,8 @@ class SalesforceSandbox(RunningEmulator):
                 "salesforce_client_secret": CLIENT_SECRET, "salesforce_org_id": ORG_ID, "ca_bundle": self.ca_bundle}
 
 
-def canvas_request(record: str, *, org_id: str = ORG_ID, secret: str = CLIENT_SECRET, urlsafe: bool = False) -> str:
+def canvas_request(record: str, *, org_id: str = ORG_ID, secret: str = CLIENT_SECRET, urlsafe: bool = False,
+                   locale: str = "en_US") -> str:
     """A Canvas signed request as Salesforce POSTs it for an app on a record page (reference §5.1)."""
     import hashlib
     import hmac
@@ -332,7 +333,8 @@ def canvas_request(record: str, *, org_id: str = ORG_ID, secret: str = CLIENT_SE
     document = {"algorithm": "HMACSHA256", "issuedAt": int(time.time()), "userId": AGENT_USER,
                 "client": {"instanceUrl": "https://acme.my.salesforce.com", "oauthToken": "00D!canvas",
                            "targetOrigin": "https://acme.my.salesforce.com", "refreshToken": None},
-                "context": {"user": {"userId": AGENT_USER, "userName": "agent@acme.example"},
+                "context": {"user": {"userId": AGENT_USER, "userName": "agent@acme.example", "locale": locale,
+                                     "language": locale},
                             "organization": {"organizationId": org_id, "name": "Acme"},
                             "environment": {"displayLocation": "Aura", "parameters": {"recordId": record},
                                             "record": {}}}}
