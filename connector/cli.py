@@ -64,15 +64,19 @@ def _service_logs() -> None:
 @click.option("--namespace", "-n", required=True, help="AEP identity namespace, e.g. Email, CRMID, Phone_E.164.")
 @click.option("--id", "value", required=True, help="The identity value.")
 @click.option("--json", "as_json", is_flag=True, help="Print the card as JSON (same as the lookup API).")
-def lookup(namespace: str, value: str, as_json: bool) -> None:
+@click.option("--locale", "locale", default="en", show_default=True,
+              help="Language and formats of the card (en, fr, fr_CA…); an unknown locale falls back to English.")
+def lookup(namespace: str, value: str, as_json: bool, locale: str) -> None:
     """Look up one profile through the configured AEP and print the agent card."""
+    from connector.i18n import lang_for
     from connector.textcard import render
 
     def action() -> int:
         runtime = _runtime()
-        card = runtime.lookup.by_identity(namespace, value)
+        lang = lang_for(locale)
+        card = runtime.lookup.by_identity(namespace, value, lang=lang)
         data = card.to_dict()
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False) if as_json else render(data))
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False) if as_json else render(data, lang=lang))
         return 0 if card.status == "found" else EXIT_NOT_FOUND
 
     _guarded(action)

@@ -18,6 +18,7 @@ import yaml
 
 from connector.bundled import manifest_path
 from connector.errors import ConfigError
+from connector.i18n import normalise as normalise_locale
 
 PREFIX = "CONNECTOR_"
 DEFAULT_MAPPING = manifest_path("mappings", "default.yaml")
@@ -82,6 +83,7 @@ class Settings:
     session_secret: str | None = field(default=None, repr=False)
     sidebar_records_per_minute: int = 20  # distinct records an agent's sidebar sessions may open a minute
     log_level: str = "INFO"
+    note_locale: str = "en"  # language and formats of the internal note and of `.display` write-backs
 
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **changes)
@@ -225,6 +227,8 @@ def _validate(s: Settings) -> list[str]:
             problems.append(f"{env_name(name)}: expected sqlite:///path, postgresql://… or redis://…")
     if s.ca_bundle and not Path(s.ca_bundle).is_file():
         problems.append(f"{env_name('ca_bundle')}: no file at {s.ca_bundle}")
+    if normalise_locale(s.note_locale) is None:
+        problems.append(f"{env_name('note_locale')}: a locale such as en, fr or fr_FR, got {s.note_locale!r}")
     if not Path(s.mapping).is_file():
         problems.append(f"{env_name('mapping')}: no file at {s.mapping}")
     return problems

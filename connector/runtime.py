@@ -18,6 +18,7 @@ from connector.adapters.zendesk import ZendeskClient
 from connector.config import Settings
 from connector.core.manifest import Manifest
 from connector.errors import ConfigError, UpstreamError
+from connector.i18n import lang_for
 from connector.jobs.queue import JobQueue, build_huey
 from connector.schemas.manifest import load_manifest
 from connector.services.cache import GENERATION_KEY, ProfileCache, RedisProfileCache
@@ -172,7 +173,8 @@ def build_runtime(settings: Settings) -> Runtime:
     queue_box: list[JobQueue] = []
     enrichment = Enrichment(store=store, lookup=lookup, manifest=manifest, max_attempts=settings.job_max_attempts,
                             reschedule=lambda key, delay: queue_box[0].enqueue(key, delay=delay), zendesk=zendesk,
-                            salesforce=salesforce, salesforce_api_share=settings.salesforce_api_share)
+                            salesforce=salesforce, salesforce_api_share=settings.salesforce_api_share,
+                            lang=lang_for(settings.note_locale))
     retention = timedelta(days=settings.retention_days)
     queue = JobQueue(build_huey(settings), handler=enrichment.run, due=store.due,
                      housekeeping=lambda: store.purge(older_than=retention),

@@ -17,6 +17,7 @@ from cachetools import TTLCache
 from connector import errors
 from connector.adapters.http import RetryPolicy, build_session, error_from_response, send
 from connector.config import Settings
+from connector.core.lang import N_
 from connector.core.models import Event, EventPage, Identity, Profile
 from connector.core.timeparse import parse_timestamp
 
@@ -33,8 +34,8 @@ NAMESPACES_PATH = "/data/core/idnamespace/identities"
 PROFILE_SCHEMA = "_xdm.context.profile"
 EVENT_SCHEMA = "_xdm.context.experienceevent"
 TOO_MANY_IDENTITIES = "too many related identities"
-EVENTS_UNAVAILABLE = "Recent activity is not available for this AEP credential or licence."
-EVENTS_FAILED = "Recent activity could not be loaded from AEP just now."
+EVENTS_UNAVAILABLE = N_("Recent activity is not available for this AEP credential or licence.")
+EVENTS_FAILED = N_("Recent activity could not be loaded from AEP just now.")
 SEGMENT_NAME_TTL = 3600
 
 
@@ -270,7 +271,7 @@ class AepClient:
         error = error_from_response(response, service=SERVICE)
         if TOO_MANY_IDENTITIES in response.text.lower():
             return errors.ProfileNotServable(
-                "AEP does not serve this profile: its identity graph is above the 50-identity guardrail",
+                N_("AEP does not serve this profile: its identity graph is above the 50-identity guardrail"),
                 service=SERVICE, upstream_status=422)
         return error
 

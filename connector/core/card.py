@@ -5,7 +5,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from connector.core.formats import badge, display
+from connector.core.formats import badge, display, timestamp
+from connector.core.lang import ENGLISH, Lang
 from connector.core.manifest import EventSectionSpec, Manifest
 from connector.core.models import (
     Attempt,
@@ -69,10 +70,12 @@ def build_card(
     confidence: float,
     segment_names: Mapping[str, str],
     events: EventPage,
+    lang: Lang = ENGLISH,
 ) -> Card:
-    sections = [_attribute_section(manifest, spec, profile) for spec in manifest.sections]
-    sections.append(_audience_section(manifest, profile, segment_names))
-    sections.extend(_event_section(spec, events, manifest.currency) for spec in manifest.events.sections)
+    """Machine values stay as they are; labels, titles and ``display``/``*_display`` strings are in ``lang``."""
+    sections = [_attribute_section(manifest, spec, profile, lang) for spec in manifest.sections]
+    sections.append(_audience_section(manifest, profile, segment_names, lang))
+    sections.extend(_event_section(spec, events, manifest.currency, lang) for spec in manifest.events.sections)
     return Card(
         status="found",
         match=match,
@@ -81,25 +84,41 @@ def build_card(
         confidence=confidence,
         writable=confidence >= manifest.identity.write_min_confidence,
         sections=sections,
+        locale=lang.locale,
+        last_modified_display=timestamp(profile.last_modified_at, lang=lang),
     )
 
 
-def _attribute_section(manifest: Manifest, spec, profile: Profile) -> CardSection:
+def _attribute_section(manifest: Manifest, spec, profile: Profile, lang: Lang) -> CardSection:
     items = []
     for field in spec.fields:
         value = get_path(profile.entity, field.path)
+        currency = _currency_of(profile, field.currency_path) or field.currency or manifest.currency
         items.append({
             "key": field.key,
-            "label": field.label,
+            "label": lang._(field.label),
             "value": value,
-            "display": display(value, field.format, currency=field.currency or manifest.currency),
+            "display": display(value, field.format, currency=currency, lang=lang),
             "format": field.format,
-            "badge": badge(value, field.badges) if field.badges else None,
+            "badge": badge(value, field.badges, lang=lang) if field.badges else None,
+            **({"currency": currency} if field.format == "currency" else {}),
         })
-    return CardSection(spec.key, spec.title, "attributes", items, profile.last_modified_at)
+    return _section(spec.key, lang._(spec.title), "attributes", items, profile.last_modified_at, lang)
 
 
-def _audience_section(manifest: Manifest, profile: Profile, names: Mapping[str, str]) -> CardSection:
+def _currency_of(profile: Profile, path: str | None) -> str | None:
+    """The profile's own ISO 4217 code for an amount (e.g. ``_tenant.currencyCode``), if it has a valid one."""
+    code = get_path(profile.entity, path) if path else None
+    return code.upper() if isinstance(code, str) and len(code) == 3 and code.isalpha() else None
+
+
+def _section(key: str, title: str, kind: str, items: list[dict], freshness: datetime | None, lang: Lang,
+             notice: str | None = None) -> CardSection:
+    return CardSection(key, title, kind, items, freshness, notice=notice,
+                       freshness_display=timestamp(freshness, lang=lang))
+
+
+def _audience_section(manifest: Manifest, profile: Profile, names: Mapping[str, str], lang: Lang) -> CardSection:
     spec = manifest.audiences
     current = memberships(profile.entity, spec.namespaces)
     items = [
@@ -108,30 +127,32 @@ def _audience_section(manifest: Manifest, profile: Profile, names: Mapping[str, 
             "name": names.get(m.segment_id, m.segment_id),
             "status": m.status,
             "since": iso(m.last_qualification),
+            "since_display": timestamp(m.last_qualification, lang=lang, date_only=True),
         }
         for m in current[: spec.max_items]
     ]
     newest = next((m.last_qualification for m in current if m.last_qualification), None)
-    return CardSection("audiences", spec.title, "audiences", items, newest)
+    return _section("audiences", lang._(spec.title), "audiences", items, newest, lang)
 
 
-def _event_section(spec: EventSectionSpec, page: EventPage, currency: str) -> CardSection:
+def _event_section(spec: EventSectionSpec, page: EventPage, currency: str, lang: Lang) -> CardSection:
     if page.unavailable:
-        return CardSection(spec.key, spec.title, "events", [], None, notice=page.unavailable)
+        return _section(spec.key, lang._(spec.title), "events", [], None, lang, notice=lang._(page.unavailable))
     wanted = {t.lower() for t in spec.event_types}
     chosen = [e for e in page.events if (e.event_type or "").lower() in wanted]
     chosen.sort(key=lambda e: _desc(e.timestamp))
-    items = [_event_item(spec, e, currency) for e in chosen[: spec.max_items]]
+    items = [_event_item(spec, e, currency, lang) for e in chosen[: spec.max_items]]
     newest = chosen[0].timestamp if chosen else None
-    return CardSection(spec.key, spec.title, "events", items, newest)
+    return _section(spec.key, lang._(spec.title), "events", items, newest, lang)
 
 
-def _event_item(spec: EventSectionSpec, event: Event, currency: str) -> dict:
+def _event_item(spec: EventSectionSpec, event: Event, currency: str, lang: Lang) -> dict:
     item = spec.item
     title = get_path(event.entity, item.title)
     if isinstance(title, list):
         title = ", ".join(str(t) for t in title)
-    label = item.labels.get(event.event_type or "", event.event_type or "event")
+    kind = event.event_type or ""
+    label = lang._(item.labels[kind]) if kind in item.labels else (kind or lang._("event"))
     amount = get_path(event.entity, item.amount) if item.amount else None
     code = (get_path(event.entity, item.currency) if item.currency else None) or currency
     return {
@@ -140,8 +161,10 @@ def _event_item(spec: EventSectionSpec, event: Event, currency: str) -> dict:
         "label": label,
         "title": title or label,
         "timestamp": iso(event.timestamp),
+        "date_display": timestamp(event.timestamp, lang=lang, date_only=True),
         "amount": amount,
-        "display_amount": display(amount, "currency", currency=str(code)) if amount is not None else None,
+        "currency": str(code) if amount is not None else None,
+        "display_amount": display(amount, "currency", currency=str(code), lang=lang) if amount is not None else None,
     }
 
 

@@ -11,26 +11,40 @@ import re
 
 import phonenumbers
 
+from connector.core.lang import ENGLISH, N_, Lang
 from connector.core.manifest import IdentitySpec
 from connector.core.models import Attempt, Candidate, Contact, Identity
 
 MAX_IDENTITY_LENGTH = 1024
+MISSING_REASONS = {"email": N_("the contact has no email"), "phone": N_("the contact has no phone"),
+                   "crm_id": N_("the contact has no crm id"), "external_id": N_("the contact has no external id")}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 _ECID = re.compile(r"^\d{38}$")
 
 
 class IdentityValueError(ValueError):
-    """The value cannot be an identity of that namespace; the message is safe to show."""
+    """The value cannot be an identity of that namespace; the message is safe to show.
+
+    ``template`` and ``params`` let a surface show it in the agent's language."""
+
+    def __init__(self, template: str, **params: object) -> None:
+        super().__init__(template % params if params else template)
+        self.template = template
+        self.params = params
+
+    def translated(self, lang: Lang) -> str:
+        return lang._(self.template, **self.params)
 
 
 def normalise(kind: str, value: str, *, region: str) -> str:
     """Return the lookup form of ``value`` for a namespace of ``kind``."""
     text = (value or "").strip()
     if not text:
-        raise IdentityValueError("the identity value is empty")
+        raise IdentityValueError(N_("the identity value is empty"))
     if len(text) > MAX_IDENTITY_LENGTH:
-        raise IdentityValueError(f"identity values are at most {MAX_IDENTITY_LENGTH} characters")
+        raise IdentityValueError(N_("identity values are at most %(limit)s characters"),
+                                 limit=MAX_IDENTITY_LENGTH)
     if kind == "email":
         return _email(text)
     if kind == "email_sha256":
@@ -41,7 +55,7 @@ def normalise(kind: str, value: str, *, region: str) -> str:
         return text.lower() if _SHA256.match(text) else _sha256(_e164(text, region))
     if kind == "ecid":
         if not _ECID.match(text):
-            raise IdentityValueError("an ECID is exactly 38 digits")
+            raise IdentityValueError(N_("an ECID is exactly 38 digits"))
         return text
     return text
 
@@ -60,7 +74,8 @@ def mask(kind: str, value: str) -> str:
     return f"{value[:2]}***{value[-2:]}"
 
 
-def candidates(contact: Contact, spec: IdentitySpec) -> tuple[list[Candidate], list[Attempt]]:
+def candidates(contact: Contact, spec: IdentitySpec, *,
+               lang: Lang = ENGLISH) -> tuple[list[Candidate], list[Attempt]]:
     """Ordered candidates per the manifest, plus an Attempt for each rule that gave none."""
     found: list[Candidate] = []
     skipped: list[Attempt] = []
@@ -69,13 +84,12 @@ def candidates(contact: Contact, spec: IdentitySpec) -> tuple[list[Candidate], l
         kind = spec.kind_of(rule.namespace) or "plain"
         raw = _source_value(contact, rule.source)
         if not raw or not str(raw).strip():
-            skipped.append(Attempt(rule.namespace, rule.source, None, "missing",
-                                   f"the contact has no {rule.source.replace('_', ' ')}"))
+            skipped.append(Attempt(rule.namespace, rule.source, None, "missing", _missing(rule.source, lang)))
             continue
         try:
             value = normalise(kind, str(raw), region=spec.default_region)
         except IdentityValueError as exc:
-            skipped.append(Attempt(rule.namespace, rule.source, None, "invalid", str(exc)))
+            skipped.append(Attempt(rule.namespace, rule.source, None, "invalid", exc.translated(lang)))
             continue
         identity = Identity(rule.namespace, value)
         if identity in seen:
@@ -100,6 +114,12 @@ def direct_candidate(namespace: str, value: str, spec: IdentitySpec) -> Candidat
     return Candidate(Identity(code, normal), "request", 1.0, mask(kind, normal))
 
 
+def _missing(source: str, lang: Lang) -> str:
+    if source in MISSING_REASONS:
+        return lang._(MISSING_REASONS[source])
+    return lang._(N_("the contact has no %(name)s identity"), name=source.split(".", 1)[-1])
+
+
 def _source_value(contact: Contact, source: str) -> str | None:
     if source.startswith("identities."):
         wanted = source.split(".", 1)[1].lower()
@@ -110,7 +130,7 @@ def _source_value(contact: Contact, source: str) -> str | None:
 def _email(text: str) -> str:
     lowered = text.lower()
     if not _EMAIL.match(lowered):
-        raise IdentityValueError("not an e-mail address")
+        raise IdentityValueError(N_("not an e-mail address"))
     return lowered
 
 
@@ -118,9 +138,9 @@ def _e164(text: str, region: str) -> str:
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
-        raise IdentityValueError("not a phone number") from None
+        raise IdentityValueError(N_("not a phone number")) from None
     if not phonenumbers.is_valid_number(number):
-        raise IdentityValueError(f"not a valid phone number (default region {region})")
+        raise IdentityValueError(N_("not a valid phone number (default region %(region)s)"), region=region)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

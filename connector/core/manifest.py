@@ -55,6 +55,7 @@ class FieldSpec:
     format: str = "text"
     currency: str | None = None
     badges: tuple[Badge, ...] = ()
+    currency_path: str | None = None  # the profile's own currency code for this amount, when it has one
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,7 @@ class Manifest:
         paths = ["identityMap", "segmentMembership"]
         for section in self.sections:
             paths.extend(f.path.split("[")[0].rstrip(".") for f in section.fields)
+            paths.extend(f.currency_path for f in section.fields if f.currency_path)
         kept: list[str] = []
         for path in sorted(set(paths), key=len):
             if not any(path == k or path.startswith(k + ".") for k in kept):

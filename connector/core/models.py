@@ -108,6 +108,9 @@ class CardField:
         }
 
 
+CARD_FIELD_KEYS = ("key", "label", "value", "display", "format", "badge")
+
+
 @dataclass
 class CardSection:
     key: str
@@ -116,6 +119,7 @@ class CardSection:
     items: list[dict] = field(default_factory=list)
     freshness: datetime | None = None
     notice: str | None = None
+    freshness_display: str | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -124,6 +128,7 @@ class CardSection:
             "kind": self.kind,
             "items": self.items,
             "freshness": iso(self.freshness),
+            "freshness_display": self.freshness_display,
             "notice": self.notice,
         }
 
@@ -142,6 +147,8 @@ class Card:
     # (namespace, SHA-256 digest) of every identity of the contact that was tried: never rendered,
     # recorded with the audit rows so that a privacy request can find them by any of the person's identities
     identity_digests: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    locale: str = "en"  # the locale of the card's display strings (its values are locale-free)
+    last_modified_display: str | None = None
 
     @property
     def matched(self) -> Attempt | None:
@@ -151,7 +158,7 @@ class Card:
         for section in self.sections:
             for item in section.items:
                 if section.kind == "attributes" and item["key"] == key:
-                    return CardField(**item)
+                    return CardField(**{k: item[k] for k in CARD_FIELD_KEYS if k in item})
         return None
 
     def to_dict(self) -> dict:
@@ -160,6 +167,8 @@ class Card:
             "status": self.status,
             "profileId": self.profile_id,
             "lastModifiedAt": iso(self.last_modified_at),
+            "lastModifiedDisplay": self.last_modified_display,
+            "locale": self.locale,
             "match": {
                 "matched": matched.to_dict() if matched else None,
                 "confidence": self.confidence,

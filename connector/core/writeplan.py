@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connector.core.fieldfit import Fitted
-from connector.core.formats import MISSING
+from connector.core.formats import MISSING, format_percent_value, timestamp
+from connector.core.lang import ENGLISH, N_, Lang
 from connector.core.manifest import Writeback, WriteRule
 from connector.core.models import Card
 
@@ -50,7 +51,7 @@ class Plan:
 
 
 def plan(*, card: Card, spec: Writeback, state: RecordState, last_written: Mapping[str, str | None],
-         note_needed: bool, now: str | None = None, fit: Fit | None = None) -> Plan:
+         note_needed: bool, now: str | None = None, fit: Fit | None = None, lang: Lang = ENGLISH) -> Plan:
     """The diff to write; nothing when there is no profile or the match is below the write threshold."""
     if card.status != "found":
         return Plan(reason="no_profile" if card.status == "not_found" else card.status)
@@ -67,7 +68,7 @@ def plan(*, card: Card, spec: Writeback, state: RecordState, last_written: Mappi
         for rule in stamps:
             _apply(rule, now, state, last_written, result, fit)
     if spec.note and note_needed:
-        result.note = note_text(card)
+        result.note = note_text(card, lang=lang)
         result.audit.append((NOTE_TARGET, None, "once"))
         if spec.marker_tag and spec.marker_tag not in state.tags and spec.marker_tag not in result.add_tags:
             result.add_tags.append(spec.marker_tag)
@@ -145,27 +146,34 @@ def tag_of(prefix: str, value: Any) -> str:
     return re.sub(r"[^a-z0-9_]+", "_", f"{prefix}{value}".lower()).strip("_")
 
 
-def note_text(card: Card) -> str:
-    """The internal note: who matched, key attributes, audiences, recent purchases."""
+def note_text(card: Card, *, lang: Lang = ENGLISH) -> str:
+    """The internal note, in the account's language: who matched, key attributes, audiences, recent events."""
     matched = card.matched
-    lines = ["AEP customer profile"]
+    lines = [lang._(N_("AEP customer profile"))]
     if matched:
-        confidence = round((card.confidence or 0) * 100)
-        lines.append(f"Matched by {matched.namespace} ({matched.masked}), confidence {confidence}%")
+        lines.append(lang._(N_("Matched by %(namespace)s (%(value)s), confidence %(confidence)s"),
+                            namespace=matched.namespace, value=matched.masked,
+                            confidence=format_percent_value(card.confidence or 0, lang=lang)))
     for section in card.sections:
         if section.kind == "attributes":
             for item in section.items:
                 if item["display"] != MISSING:
                     badge = f" ({item['badge']['label']})" if item.get("badge") else ""
-                    lines.append(f"{item['label']}: {item['display']}{badge}")
+                    lines.append(_line(item["label"], f"{item['display']}{badge}", lang))
         elif section.kind == "audiences" and section.items:
-            lines.append("Audiences: " + ", ".join(i["name"] for i in section.items))
+            lines.append(_line(section.title, ", ".join(i["name"] for i in section.items), lang))
         elif section.kind == "events" and section.items:
-            recent = "; ".join(f"{(i['timestamp'] or '')[:10]} {i['title']}" for i in section.items[:3])
-            lines.append(f"{section.title}: {recent}")
+            recent = "; ".join(f"{i.get('date_display') or (i['timestamp'] or '')[:10]} {i['title']}"
+                               for i in section.items[:3])
+            lines.append(_line(section.title, recent, lang))
     if card.last_modified_at:
-        lines.append(f"Profile updated {card.last_modified_at.isoformat().replace('+00:00', 'Z')}")
+        lines.append(lang._(N_("Profile updated %(when)s"), when=timestamp(card.last_modified_at, lang=lang)))
     return "\n".join(lines)
+
+
+def _line(label: str, value: str, lang: Lang) -> str:
+    # French typography puts a no-break space before the colon: the separator is the catalog's.
+    return lang._(N_("%(label)s: %(value)s"), label=label, value=value)
 
 
 def _blank(value: Any) -> bool:

@@ -317,7 +317,7 @@ class SalesforceSandbox(RunningEmulator):
 
 
 def canvas_request(record: str, *, org_id: str = ORG_ID, secret: str = CLIENT_SECRET, urlsafe: bool = False,
-                   issued_at: object = None) -> str:
+                   issued_at: object = None, locale: str = "en_US") -> str:
     """A Canvas signed request as Salesforce POSTs it for an app on a record page (reference §5.1)."""
     import hashlib
     import hmac
@@ -327,7 +327,8 @@ def canvas_request(record: str, *, org_id: str = ORG_ID, secret: str = CLIENT_SE
                 "userId": AGENT_USER,
                 "client": {"instanceUrl": "https://acme.my.salesforce.com", "oauthToken": "00D!canvas",
                            "targetOrigin": "https://acme.my.salesforce.com", "refreshToken": None},
-                "context": {"user": {"userId": AGENT_USER, "userName": "agent@acme.example"},
+                "context": {"user": {"userId": AGENT_USER, "userName": "agent@acme.example", "locale": locale,
+                                     "language": locale},
                             "organization": {"organizationId": org_id, "name": "Acme"},
                             "environment": {"displayLocation": "Aura", "parameters": {"recordId": record},
                                             "record": {}}}}

@@ -69,6 +69,7 @@ class FieldSchema(_Strict):
     label = fields.Str(required=True)
     format = fields.Str(load_default="text", validate=validate.OneOf(m.FORMATS))
     currency = fields.Str(validate=validate.Regexp(r"^[A-Z]{3}$"))
+    currency_path = fields.Str(validate=_PATH)
     badges = fields.List(fields.Nested(BadgeSchema), load_default=list)
 
     @post_load

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from connector import errors
 from connector.core.fieldfit import FieldMeta, Fitted, fit
+from connector.core.lang import ENGLISH, Lang
 from connector.core.manifest import Manifest, Writeback
 from connector.core.models import Card, Contact
 from connector.core.writeplan import Fit, Plan, RecordState, plan
@@ -65,7 +66,8 @@ class Enrichment:
 
     def __init__(self, *, store: Store, lookup: ProfileLookup, manifest: Manifest, max_attempts: int,
                  reschedule: Callable[[str, float], None], zendesk: ZendeskPort | None = None,
-                 salesforce: SalesforcePort | None = None, salesforce_api_share: float = 0.8) -> None:
+                 salesforce: SalesforcePort | None = None, salesforce_api_share: float = 0.8,
+                 lang: Lang = ENGLISH) -> None:
         self.store = store
         self.lookup = lookup
         self.manifest = manifest
@@ -74,6 +76,7 @@ class Enrichment:
         self.zendesk = zendesk
         self.salesforce = salesforce
         self.salesforce_api_share = salesforce_api_share
+        self.lang = lang  # the account's language (CONNECTOR_NOTE_LOCALE): the note and `.display` values
 
     def run(self, key: str) -> str:
         """Process one job; returns what became of it (done outcome, retry, dead, skipped)."""
@@ -138,13 +141,13 @@ class Enrichment:
             return "no_requester" if requester is None else "no_rules", job.note_written
         contact = Contact(email=requester.email, phone=requester.phone, crm_id=requester.external_id,
                           external_id=requester.external_id)
-        card = self.lookup.by_contact(contact)
+        card = self.lookup.by_contact(contact, lang=self.lang)
         # The marker tag travels in the same PUT as the note, so it proves the note was written
         # even when the worker died before recording it.
         note_needed = (spec.marker_tag not in ticket.tags) if spec.marker_tag else not job.note_written
         state = RecordState(fields=ticket.custom_fields, tags=ticket.tags, user_fields=requester.user_fields)
         changes = plan(card=card, spec=spec, state=state, last_written=self.store.last_written(job.record_key),
-                       note_needed=note_needed)
+                       note_needed=note_needed, lang=self.lang)
         if changes.record_changes:
             self.zendesk.update_ticket(ticket_id, custom_fields=changes.fields, add_tags=changes.add_tags,
                                        note=changes.note)
@@ -177,7 +180,7 @@ class Enrichment:
         person = sf.get(person_obj, person_id, ["Id", *identity_fields, *_fields_of(spec, person_obj)])
         records.insert(0, (person_obj, person_id, person))
         card = self.lookup.by_contact(Contact(email=person.get("Email"), phone=person.get("Phone"),
-                                              crm_id=person.get("AEP_CRM_Id__c")))
+                                              crm_id=person.get("AEP_CRM_Id__c")), lang=self.lang)
         plans = [p for p in (self._plan_salesforce(card, spec, o, i, current) for o, i, current in records) if p]
         if not plans:
             if card.status != "found":
@@ -198,7 +201,7 @@ class Enrichment:
         writes = []
         for record in records:
             card = self.lookup.by_contact(Contact(email=record.get("Email"), phone=record.get("Phone"),
-                                                  crm_id=record.get("AEP_CRM_Id__c")))
+                                                  crm_id=record.get("AEP_CRM_Id__c")), lang=self.lang)
             planned = self._plan_salesforce(card, spec, obj, str(record["Id"]), record)
             if planned:
                 writes.append((card, *planned))
@@ -218,7 +221,7 @@ class Enrichment:
         last = self.store.last_written(key)
         changes = plan(card=card, spec=rules, state=RecordState(fields=current), last_written=last,
                        note_needed=False, now=utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
-                       fit=self._salesforce_fit(obj))
+                       fit=self._salesforce_fit(obj), lang=self.lang)
         if changes.skipped and card.writable:  # values the fields cannot take: the ledger says so, once
             text = "skipped " + "; ".join(f"{target}: {why}" for target, why in changes.skipped)
             if last.get(f"{obj}.*") != text:

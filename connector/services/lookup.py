@@ -12,6 +12,7 @@ from typing import Protocol
 from connector import errors
 from connector.core.card import build_card, memberships
 from connector.core.identity import IdentityValueError, candidates, digest, direct_candidate
+from connector.core.lang import ENGLISH, N_, Lang
 from connector.core.manifest import Manifest
 from connector.core.models import Attempt, Candidate, Card, Contact, EventPage, Identity, Profile
 from connector.services.cache import Bundle, ProfileCache, RedisProfileCache
@@ -34,9 +35,9 @@ class ProfileLookup:
         self._executor = executor
         self._fields = manifest.profile_fields()
 
-    def by_identity(self, namespace: str, value: str, *, refresh: bool = False) -> Card:
+    def by_identity(self, namespace: str, value: str, *, refresh: bool = False, lang: Lang = ENGLISH) -> Card:
         """Card for an explicit namespace + value (lookup API, CLI)."""
-        return self._resolve([self.candidate(namespace, value)], [], refresh=refresh)
+        return self._resolve([self.candidate(namespace, value)], [], refresh=refresh, lang=lang)
 
     def candidate(self, namespace: str, value: str) -> Candidate:
         """The normalised identity for an explicit namespace + value; UnknownNamespace/InvalidIdentity if none."""
@@ -48,10 +49,10 @@ class ProfileLookup:
         except IdentityValueError as exc:
             raise errors.InvalidIdentity(f"invalid {namespace} identity: {exc}") from None
 
-    def by_contact(self, contact: Contact, *, refresh: bool = False) -> Card:
+    def by_contact(self, contact: Contact, *, refresh: bool = False, lang: Lang = ENGLISH) -> Card:
         """Card for a CRM contact: tries the manifest's candidates in order."""
-        found, skipped = candidates(contact, self.manifest.identity)
-        return self._resolve(found, skipped, refresh=refresh)
+        found, skipped = candidates(contact, self.manifest.identity, lang=lang)
+        return self._resolve(found, skipped, refresh=refresh, lang=lang)
 
     def forget_cached(self, namespace: str, value: str) -> None:
         """Drop what this process cached for an identity (privacy requests)."""
@@ -61,29 +62,29 @@ class ProfileLookup:
             return
         self.cache.forget(candidate.identity)
 
-    def _resolve(self, found: list[Candidate], skipped: list[Attempt], *, refresh: bool) -> Card:
-        card = self._card(found, skipped, refresh=refresh)
+    def _resolve(self, found: list[Candidate], skipped: list[Attempt], *, refresh: bool, lang: Lang) -> Card:
+        card = self._card(found, skipped, refresh=refresh, lang=lang)
         card.identity_digests = tuple((c.identity.namespace, digest(c.identity)) for c in found)
         return card
 
-    def _card(self, found: list[Candidate], skipped: list[Attempt], *, refresh: bool) -> Card:
+    def _card(self, found: list[Candidate], skipped: list[Attempt], *, refresh: bool, lang: Lang) -> Card:
         attempts: list[Attempt] = []
         for position, candidate in enumerate(found):
             try:
                 bundle = self._bundle(candidate.identity, refresh=refresh)
             except errors.ProfileNotServable as exc:
-                attempts.append(_attempt(candidate, "not_servable", exc.message))
-                rest = _rest(found[position + 1:], "the profile cannot be served, whatever the identity")
-                return Card(status="not_servable", match=attempts + rest + skipped)
+                attempts.append(_attempt(candidate, "not_servable", lang._(exc.message)))
+                rest = _rest(found[position + 1:], lang._(N_("the profile cannot be served, whatever the identity")))
+                return Card(status="not_servable", match=attempts + rest + skipped, locale=lang.locale)
             if bundle is None:
-                attempts.append(_attempt(candidate, "no_profile", "AEP has no profile for this identity"))
+                attempts.append(_attempt(candidate, "no_profile", lang._(N_("AEP has no profile for this identity"))))
                 continue
-            attempts.append(_attempt(candidate, "matched", "AEP returned a profile for this identity"))
-            rest = _rest(found[position + 1:], "an earlier identity matched first")
+            attempts.append(_attempt(candidate, "matched", lang._(N_("AEP returned a profile for this identity"))))
+            rest = _rest(found[position + 1:], lang._(N_("an earlier identity matched first")))
             return build_card(manifest=self.manifest, profile=bundle.profile, confidence=candidate.confidence,
                               match=attempts + rest + skipped,
-                              segment_names=bundle.segment_names, events=bundle.events)
-        return Card(status="not_found", match=attempts + skipped)
+                              segment_names=bundle.segment_names, events=bundle.events, lang=lang)
+        return Card(status="not_found", match=attempts + skipped, locale=lang.locale)
 
     def _bundle(self, identity: Identity, *, refresh: bool) -> Bundle | None:
         if not refresh:

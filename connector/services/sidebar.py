@@ -13,6 +13,7 @@ from cachetools import TTLCache
 
 from connector import errors
 from connector.core.access import may_see_ticket, may_see_user
+from connector.core.lang import ENGLISH, Lang
 from connector.core.models import Card, Contact
 from connector.services.lookup import ProfileLookup
 from connector.services.zendesk_directory import ZendeskDirectory, ticket_facts
@@ -61,11 +62,12 @@ class Sidebar:
         self.records_per_minute = records_per_minute
         self._pace = SessionPace()
 
-    def card(self, session: SidebarSession, record: SidebarRecord, *, refresh: bool = False) -> Card:
+    def card(self, session: SidebarSession, record: SidebarRecord, *, refresh: bool = False,
+             lang: Lang = ENGLISH) -> Card:
         self._pace.take(session.session_id)
         person = self.authorize(session, record)
         refresh = refresh and self._pace.may_refresh(session.session_id)
-        card = self.lookup.by_contact(_contact(person), refresh=refresh)
+        card = self.lookup.by_contact(_contact(person), refresh=refresh, lang=lang)
         self.views.record(provider="zendesk", agent_id=str(session.agent_id), record_key=record.key,
                           profile_id=card.profile_id)
         return card
@@ -161,7 +163,7 @@ class SalesforceCards:
         self.lookup = lookup
         self.salesforce = salesforce
 
-    def card(self, record_id: str, *, refresh: bool = False) -> Card:
+    def card(self, record_id: str, *, refresh: bool = False, lang: Lang = ENGLISH) -> Card:
         if self.salesforce is None:
             raise errors.ConfigError("Salesforce is not configured (CONNECTOR_SALESFORCE_INSTANCE_URL…)")
         obj = SALESFORCE_PREFIXES.get(record_id[:3])
@@ -171,9 +173,9 @@ class SalesforceCards:
         if obj == "Case":
             case = self.salesforce.get("Case", record_id, ["Id", "ContactId"])
             if not case.get("ContactId"):
-                return self.lookup.by_contact(Contact())
+                return self.lookup.by_contact(Contact(), lang=lang)
             obj, record_id = "Contact", str(case["ContactId"])
         fields = ["Id", "Email", "Phone"] + (["AEP_CRM_Id__c"] if obj == "Contact" else [])
         person = self.salesforce.get(obj, record_id, fields)
         return self.lookup.by_contact(Contact(email=person.get("Email"), phone=person.get("Phone"),
-                                              crm_id=person.get("AEP_CRM_Id__c")), refresh=refresh)
+                                              crm_id=person.get("AEP_CRM_Id__c")), refresh=refresh, lang=lang)

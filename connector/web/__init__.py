@@ -11,7 +11,7 @@ from connector.config import Settings, load_settings
 from connector.logs import bind, unbind
 from connector.metrics import DELIVERIES
 from connector.runtime import Runtime, build_runtime
-from connector.web import api, salesforce, zendesk
+from connector.web import api, i18n, salesforce, zendesk
 from connector.web.errors import register_error_handlers
 
 MAX_BODY_BYTES = 1024 * 1024  # also waitress's max_request_body_size; handlers cap their bodies lower
@@ -33,6 +33,7 @@ def build_app(*, settings: Settings | None = None, runtime: Runtime | None = Non
     app.register_blueprint(zendesk.bp)
     app.register_blueprint(salesforce.bp)
     register_error_handlers(app)
+    i18n.init_app(app)
 
     @app.before_request
     def request_id() -> None:

@@ -11,6 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from connector import errors
 from connector.config import api_key_scopes
+from connector.i18n import best
 from connector.metrics import JOBS, OLDEST_PENDING, QUEUE_DEPTH
 from connector.runtime import Runtime
 from connector.web.errors import error_response
@@ -113,12 +114,16 @@ def profile():
     if not namespace or not value.strip():
         raise errors.PayloadError("query parameters 'namespace' and 'id' are both required", code="missing_parameter")
     refresh = request.args.get("refresh", "").lower() in {"1", "true", "yes"}
-    card = runtime().lookup.by_identity(namespace, value, refresh=refresh)
+    lang = best([tag for tag, _quality in request.accept_languages])  # best first; none known: English
+    card = runtime().lookup.by_identity(namespace, value, refresh=refresh, lang=lang)
     problem = CARD_STATUS[card.status]
     if problem is not None:
-        return error_response(problem, card=card.to_dict())
-    response = jsonify(card.to_dict())
-    response.headers["Cache-Control"] = "no-store"
+        response = error_response(problem, card=card.to_dict())
+    else:
+        response = jsonify(card.to_dict())
+        response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Language"] = lang.locale.replace("_", "-")
+    response.vary.add("Accept-Language")
     return response
 
 

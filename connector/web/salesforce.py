@@ -18,6 +18,7 @@ from connector.schemas.salesforce import RECORD_ID_RE, CalloutSchema, OutboundMe
 from connector.services.enrichment import record_key
 from connector.services.outbound import OutboundGate
 from connector.web.body import read_capped
+from connector.web.i18n import agent_lang
 from connector.web.verify import check_callout, check_canvas
 
 log = logging.getLogger(__name__)
@@ -195,8 +196,9 @@ def canvas():
                  or "")
     if not RECORD_ID_RE.fullmatch(record):
         raise errors.PayloadError("the canvas app is not on a record page (no recordId)", code="invalid_id")
-    card = rt.salesforce_cards.card(record)
-    page = render_template("salesforce/canvas.html", card=card.to_dict())
+    lang = agent_lang((context.get("user") or {}).get("locale"))  # the Salesforce user's locale, e.g. fr_FR
+    card = rt.salesforce_cards.card(record, lang=lang)
+    page = render_template("salesforce/canvas.html", card=card.to_dict(), lang=lang, _=lang._)
     response = Response(page, mimetype="text/html")
     response.headers["Content-Security-Policy"] = ("default-src 'self'; style-src 'self'; script-src 'none'; "
                                                    "frame-ancestors " + " ".join(frame_ancestors(rt.settings)))
@@ -227,7 +229,9 @@ def profile():
     record = request.args.get("recordId", "")
     if not RECORD_ID_RE.fullmatch(record):
         raise errors.PayloadError("recordId must be a 15- or 18-character Salesforce id", code="invalid_id")
-    card = runtime().salesforce_cards.card(record)
+    lang = agent_lang(request.args.get("locale"))  # the LWC's @salesforce/i18n/locale, signed with the query
+    card = runtime().salesforce_cards.card(record, lang=lang)
     response = jsonify(card.to_dict())
+    response.headers["Content-Language"] = lang.locale.replace("_", "-")
     response.headers["Cache-Control"] = "no-store"
     return response

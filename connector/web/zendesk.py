@@ -20,6 +20,7 @@ from connector.services.enrichment import record_key
 from connector.services.sidebar import LOCATION_RECORDS, SidebarRecord, SidebarSession
 from connector.web.api import require_api_key
 from connector.web.body import json_object, read_capped
+from connector.web.i18n import agent_lang, request_lang, script_messages
 from connector.web.verify import (
     check_zaf_token,
     check_zendesk_webhook,
@@ -125,9 +126,11 @@ def sidebar():
     location = (claims.get("context") or {}).get("location") or "ticket_sidebar"
     session = rt.sessions().dumps({"sid": secrets.token_urlsafe(18), "sub": claims.get("sub"), "agent": agent_id,
                                    "inst": installation_id(claims), "loc": location})
+    lang = request_lang()  # until the page asks ZAF for the agent's own locale
     response = Response(render_template(
         "zendesk/sidebar.html", session=session, location=location,
-        card_url=url_for("zendesk.sidebar_card"), enrich_url=url_for("zendesk.sidebar_enrich")))
+        card_url=url_for("zendesk.sidebar_card"), enrich_url=url_for("zendesk.sidebar_enrich"),
+        lang=lang, _=lang._, messages=script_messages()))
     return _secure_page(response)
 
 
@@ -137,10 +140,12 @@ def sidebar_card():
     session = _session()
     body = json_object()
     record = _record(session, body)
-    card = runtime().sidebar.card(session, record, refresh=bool(body.get("refresh")))
+    lang = agent_lang(body.get("locale"))  # ZAF currentUser.locale
+    card = runtime().sidebar.card(session, record, refresh=bool(body.get("refresh")), lang=lang)
     can_write = session.location == "ticket_sidebar" and card.writable
     return _secure_page(Response(render_template("card.html", card=card.to_dict(), can_write=can_write, actions=True,
-                                                 ticket_id=record.id if record.kind == "ticket" else None)))
+                                                 ticket_id=record.id if record.kind == "ticket" else None,
+                                                 lang=lang, _=lang._)))
 
 
 @bp.post("/zendesk/sidebar/enrich")

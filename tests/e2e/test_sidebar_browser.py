@@ -51,7 +51,7 @@ def test_sidebar_shows_the_card_in_a_narrow_frame(agent, zd):
     sent = []
     agent.on("request", lambda r: sent.append(r.post_data_json) if r.url.endswith("/zendesk/sidebar/card") else None)
     frame = open_ticket(agent, zd, 1)
-    assert sent and set(sent[0]) <= {"ticket_id", "user_id", "refresh"}  # the page names the record, no identity
+    assert sent and set(sent[0]) <= {"ticket_id", "user_id", "refresh", "locale"}  # the record, no identity
     customer = seed.customer(1)
     assert frame.inner_text("h1") == f"{customer.first} {customer.last}"
     assert frame.get_attribute("[data-status]", "data-status") == "found"

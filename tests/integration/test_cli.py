@@ -11,6 +11,7 @@ import time
 
 import pytest
 import requests
+from babel.numbers import format_currency
 from click.testing import CliRunner
 
 from connector.cli import main
@@ -60,7 +61,26 @@ def test_lookup_json_is_the_api_json(env, client):
 def test_lookup_not_found_exits_3_with_the_explanation(env):
     result = run(env, "lookup", "--namespace", "Email", "--id", "nobody@example.com")
     assert result.exit_code == 3
-    assert "No AEP profile found" in result.stdout and "no_profile" in result.stdout
+    assert "No AEP profile found" in result.stdout and "no profile" in result.stdout  # the outcome, in words
+
+
+def test_lookup_in_french_with_french_formats(env):
+    result = run(env, "lookup", "--namespace", "Email", "--id", CUSTOMER.crm_email, "--locale", "fr")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Profil trouvé") and "Comment le client a été identifié :" in result.stdout
+    assert "Valeur vie client" in result.stdout and "Lifetime value" not in result.stdout
+    # CLDR fr: thousands grouped with U+202F, a no-break space U+00A0 before the currency sign
+    ltv = seed.profile_entity(CUSTOMER.index)["_acme"]["lifetimeValue"]
+    assert format_currency(ltv, "USD", locale="fr") in result.stdout and "\u00a0$US" in result.stdout
+
+
+def test_lookup_json_in_french_keeps_the_machine_values(env):
+    result = run(env, "lookup", "--namespace", "Email", "--id", CUSTOMER.crm_email, "--locale", "fr", "--json")
+    card = json.loads(result.stdout)
+    ltv = next(i for s in card["sections"] for i in s["items"] if s["kind"] == "attributes"
+               and i["key"] == "lifetime_value")
+    assert card["locale"] == "fr" and ltv["value"] == seed.profile_entity(CUSTOMER.index)["_acme"]["lifetimeValue"]
+    assert ltv["currency"] == "USD" and ltv["label"] == "Valeur vie client" and "$US" in ltv["display"]
 
 
 @pytest.mark.parametrize("args, code, text", [

@@ -25,14 +25,14 @@ def test_source_converts_to_a_metadata_package(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     package = (tmp_path / "mdapi" / "package.xml").read_text()
     for kind in ("ApexClass", "ApexTrigger", "CustomField", "LightningComponentBundle", "NamedCredential",
-                 "ExternalCredential", "PermissionSet", "WorkflowOutboundMessage"):
+                 "ExternalCredential", "PermissionSet", "WorkflowOutboundMessage", "CustomLabels", "Translations"):
         assert f"<name>{kind}</name>" in package, kind
 
 
 def test_lightning_component_jest_tests_pass():
     done = run(str(BIN / "sfdx-lwc-jest"))
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "4 passed" in done.stdout + done.stderr
+    assert "5 passed" in done.stdout + done.stderr
 
 
 def test_apex_parses_and_is_formatted(tmp_path):

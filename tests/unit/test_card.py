@@ -29,7 +29,7 @@ def _section(card, key):
     ("0.82", "percent", "82%"),
     (73, "percent", "73%"),
     (1520.0, "integer", "1,520"),
-    ("2019-04-15T02:41:50.000+0000", "date", "2019-04-15"),
+    ("2019-04-15T02:41:50.000+0000", "date", "Apr 15, 2019"),
     ({"firstName": "Jane", "middleName": "F", "lastName": "Doe"}, "name", "Jane F Doe"),
     ({"val": "y"}, "consent", "Yes"),
     ("n", "consent", "No"),
@@ -44,7 +44,7 @@ def test_display_formats(value, fmt, expected):
 
 def test_display_uses_the_currency_code():
     assert display(10, "currency", currency="EUR") == "€10.00"
-    assert display(10, "currency", currency="CHF") == "10.00 CHF"
+    assert display(10, "currency", currency="CHF") == "CHF10.00"  # CLDR en: code as the symbol
 
 
 @pytest.mark.parametrize("value, level", [(0.7, "high"), (0.69, "medium"), (0.1, "low"), ("0.9", "high"),

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "connector"
-CORE_THIRD_PARTY = {"phonenumbers"}  # pure library: parsing and formatting only
+# pure libraries: parsing and formatting only (babel: CLDR number, currency and date formats)
+CORE_THIRD_PARTY = {"phonenumbers", "babel"}
 CORE_FORBIDDEN_STDLIB = {"os", "time", "socket", "subprocess", "threading", "random", "logging"}
 
 

@@ -100,8 +100,12 @@ def test_profile_controller_checks_the_users_access_before_the_callout():
     get_profile = controller[controller.index("getProfile("):controller.index("canRead(Id")]
     assert get_profile.index("canRead(recordId)") < get_profile.index("signedRequest(")
     check = controller[controller.index("canRead(Id"):]
-    for obj in ("Contact", "Lead", "Case"):
+    for obj in ("Contact", "Lead"):
         assert f"[SELECT Id FROM {obj} WHERE Id = :recordId WITH USER_MODE]" in check
+    # a case shows its contact's card: the contact must be readable too (a hidden one comes back null)
+    case_query = " ".join(check[check.index("when 'Case'"):check.index("rows = cases")].split())
+    assert "SELECT Id, ContactId, Contact.Id FROM Case WHERE Id = :recordId WITH USER_MODE" in case_query
+    assert "cases[0].ContactId != null && cases[0].Contact == null" in case_query
     tests = (SOURCE / "classes" / "AepConnectorTest.cls").read_text()
     without_access = tests[tests.index("aUserWhoCannotReadTheRecordGetsNoCalloutAndNoCard"):]
     assert "System.runAs(" in without_access and "mock.requests.size()" in without_access

@@ -104,4 +104,5 @@ def test_package_builds_a_reproducible_zip(tmp_path: Path):
     assert first.read_bytes() == second.read_bytes()
     with zipfile.ZipFile(first) as archive:
         names = set(archive.namelist())
-    assert names == {"manifest.json", "translations/en.json", "assets/logo.png", "assets/logo-small.png"}
+    assert names == {"manifest.json", "translations/en.json", "translations/fr.json", "assets/logo.png",
+                     "assets/logo-small.png"}

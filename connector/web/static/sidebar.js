@@ -1,7 +1,7 @@
 // Sidebar page: ask ZAF which ticket or user this is (or read the demo's ?ticket_id=), fetch the
 // card with the short-lived session the server embedded, and wire Refresh / Write to ticket.
 // Only the record's id is sent: the server reads its requester from Zendesk and decides whose
-// card it is.
+// card it is. Language: the agent's ZAF locale (currentUser.locale; the demo's ?locale=), else the page's.
 (function () {
   "use strict";
   var root = document.getElementById("aep-root");
@@ -12,15 +12,29 @@
     client = window.ZAFClient.init();
   }
   var lastTicket = null;
+  var messages = JSON.parse(root.dataset.messages || "{}");
+  var locale = root.dataset.locale || "en";
+
+  function _(text) {
+    var table = messages[String(locale).split(/[-_]/)[0].toLowerCase()] || {};
+    return table[text] || text;
+  }
 
   function context() {
     if (!client) {
-      return Promise.resolve({ ticket_id: params.get("ticket_id"), user_id: params.get("user_id") });
+      locale = params.get("locale") || locale;
+      return Promise.resolve({ ticket_id: params.get("ticket_id"), user_id: params.get("user_id"), locale: locale });
     }
     if (root.dataset.location === "user_sidebar") {
-      return client.get("user.id").then(function (d) { return { user_id: d["user.id"] }; });
+      return client.get(["user.id", "currentUser.locale"]).then(function (d) {
+        locale = d["currentUser.locale"] || locale;
+        return { user_id: d["user.id"], locale: locale };
+      });
     }
-    return client.get("ticket.id").then(function (d) { return { ticket_id: d["ticket.id"] }; });
+    return client.get(["ticket.id", "currentUser.locale"]).then(function (d) {
+      locale = d["currentUser.locale"] || locale;
+      return { ticket_id: d["ticket.id"], locale: locale };
+    });
   }
 
   function post(url, body) {
@@ -37,10 +51,10 @@
   }
 
   function message(code) {
-    if (code === 401) { return "Session expired: reload the app."; }
-    if (code === 403) { return "You do not have access to this customer's profile."; }
-    if (code === 429) { return "Too many profiles opened in a minute: try again shortly."; }
-    return "The profile could not be loaded.";
+    if (code === 401) { return _("Session expired: reload the app."); }
+    if (code === 403) { return _("You do not have access to this customer's profile."); }
+    if (code === 429) { return _("Too many profiles opened in a minute: try again shortly."); }
+    return _("The profile could not be loaded.");
   }
 
   function load(refresh) {
@@ -56,7 +70,7 @@
       });
     }).catch(function (err) {
       target.innerHTML = '<p class="aep-notice"></p>';
-      target.querySelector(".aep-notice").textContent = err.message || "The profile could not be loaded.";
+      target.querySelector(".aep-notice").textContent = err.message || _("The profile could not be loaded.");
     }).then(function () {
       target.setAttribute("aria-busy", "false");
       if (client) { client.invoke("resize", { width: "100%", height: document.body.scrollHeight + "px" }); }
@@ -85,8 +99,8 @@
     if (action === "enrich") {
       event.target.disabled = true;
       enrich(event.target.getAttribute("data-ticket") || lastTicket)
-        .then(function () { status("Queued: the ticket will be updated in a moment."); })
-        .catch(function () { status("Could not queue the update."); });
+        .then(function () { status(_("Queued: the ticket will be updated in a moment.")); })
+        .catch(function () { status(_("Could not queue the update.")); });
     }
   });
 

@@ -1,9 +1,35 @@
 import { LightningElement, api } from "lwc";
 import getProfile from "@salesforce/apex/AepProfileController.getProfile";
+import LOCALE from "@salesforce/i18n/locale";
+import CUSTOMER_PROFILE from "@salesforce/label/c.AEP_Customer_Profile";
+import NO_PROFILE_FOUND from "@salesforce/label/c.AEP_No_Profile_Found";
+import PROFILE_UNAVAILABLE from "@salesforce/label/c.AEP_Profile_Unavailable";
+import REFRESH from "@salesforce/label/c.AEP_Refresh";
+import LOADING from "@salesforce/label/c.AEP_Loading";
+import LOAD_FAILED from "@salesforce/label/c.AEP_Load_Failed";
+import PROFILE_UPDATED from "@salesforce/label/c.AEP_Profile_Updated";
+import HOW_MATCHED from "@salesforce/label/c.AEP_How_Matched";
+import NONE from "@salesforce/label/c.AEP_None";
+import OUTCOME_MATCHED from "@salesforce/label/c.AEP_Outcome_Matched";
+import OUTCOME_NO_PROFILE from "@salesforce/label/c.AEP_Outcome_No_Profile";
+import OUTCOME_NOT_TRIED from "@salesforce/label/c.AEP_Outcome_Not_Tried";
+import OUTCOME_INVALID from "@salesforce/label/c.AEP_Outcome_Invalid";
+import OUTCOME_MISSING from "@salesforce/label/c.AEP_Outcome_Missing";
+import OUTCOME_NOT_SERVABLE from "@salesforce/label/c.AEP_Outcome_Not_Servable";
 
+// The component's own words are Custom Labels (translated in the org's Translation Workbench); the
+// card's words and formats come from the connector in the user's LOCALE.
 const STATUS_TITLES = {
-    not_found: "No AEP profile found",
-    not_servable: "Profile unavailable"
+    not_found: NO_PROFILE_FOUND,
+    not_servable: PROFILE_UNAVAILABLE
+};
+const OUTCOMES = {
+    matched: OUTCOME_MATCHED,
+    no_profile: OUTCOME_NO_PROFILE,
+    not_tried: OUTCOME_NOT_TRIED,
+    invalid: OUTCOME_INVALID,
+    missing: OUTCOME_MISSING,
+    not_servable: OUTCOME_NOT_SERVABLE
 };
 
 export default class AepProfileCard extends LightningElement {
@@ -11,6 +37,7 @@ export default class AepProfileCard extends LightningElement {
     card;
     error;
     loading = false;
+    labels = { refresh: REFRESH, loading: LOADING, howMatched: HOW_MATCHED, none: NONE };
 
     @api
     get recordId() {
@@ -29,11 +56,11 @@ export default class AepProfileCard extends LightningElement {
         this.loading = true;
         this.error = undefined;
         try {
-            const body = JSON.parse(await getProfile({ recordId: this._recordId }));
+            const body = JSON.parse(await getProfile({ recordId: this._recordId, locale: LOCALE }));
             this.card = body.card || body; // 404/422 bodies carry the card under "card"
         } catch (e) {
             this.card = undefined;
-            this.error = (e && e.body && e.body.message) || "The customer profile could not be loaded.";
+            this.error = (e && e.body && e.body.message) || LOAD_FAILED;
         } finally {
             this.loading = false;
         }
@@ -49,13 +76,18 @@ export default class AepProfileCard extends LightningElement {
 
     get title() {
         if (!this.card) {
-            return "Customer profile";
+            return CUSTOMER_PROFILE;
         }
         if (this.card.status !== "found") {
-            return STATUS_TITLES[this.card.status] || "Customer profile";
+            return STATUS_TITLES[this.card.status] || CUSTOMER_PROFILE;
         }
         const name = this.attributes.find((item) => item.key === "name");
-        return name && name.display !== "—" ? name.display : "Customer profile";
+        return name && name.display !== "—" ? name.display : CUSTOMER_PROFILE;
+    }
+
+    get updated() {
+        const when = this.card && (this.card.lastModifiedDisplay || this.card.lastModifiedAt);
+        return PROFILE_UPDATED.replace("{0}", when || "—");
     }
 
     get attributes() {
@@ -84,11 +116,14 @@ export default class AepProfileCard extends LightningElement {
             return item.name;
         }
         const amount = item.display_amount ? ` · ${item.display_amount}` : "";
-        return `${(item.timestamp || "").slice(0, 10)} ${item.label}: ${item.title}${amount}`;
+        const day = item.date_display || (item.timestamp || "").slice(0, 10);
+        return `${day} ${item.label}: ${item.title}${amount}`;
     }
 
     get attempts() {
         const match = this.card && this.card.match;
-        return match ? match.attempts.map((a, i) => ({ ...a, rowKey: `${a.namespace}-${i}` })) : [];
+        return match
+            ? match.attempts.map((a, i) => ({ ...a, rowKey: `${a.namespace}-${i}`, outcomeText: OUTCOMES[a.outcome] || a.outcome }))
+            : [];
     }
 }

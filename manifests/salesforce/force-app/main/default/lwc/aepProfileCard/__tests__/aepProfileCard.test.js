@@ -3,6 +3,9 @@ import AepProfileCard from "c/aepProfileCard";
 import getProfile from "@salesforce/apex/AepProfileController.getProfile";
 
 jest.mock("@salesforce/apex/AepProfileController.getProfile", () => ({ default: jest.fn() }), { virtual: true });
+jest.mock("@salesforce/i18n/locale", () => ({ default: "fr-FR" }), { virtual: true });
+// Custom Labels are not mocked: sfdx-lwc-jest resolves each to its name ("c.AEP_Refresh"), which proves
+// the component shows the label and not a literal.
 
 const FOUND = {
     status: "found",
@@ -46,7 +49,7 @@ describe("c-aep-profile-card", () => {
         getProfile.mockResolvedValue(JSON.stringify(FOUND));
         const element = mount("0035g0000000001AAA");
         await flush();
-        expect(getProfile).toHaveBeenCalledWith({ recordId: "0035g0000000001AAA" });
+        expect(getProfile).toHaveBeenCalledWith({ recordId: "0035g0000000001AAA", locale: "fr-FR" });
         const card = element.shadowRoot.querySelector("lightning-card");
         expect(card.title).toBe("Elena Chen");
         const text = element.shadowRoot.textContent;
@@ -56,12 +59,22 @@ describe("c-aep-profile-card", () => {
         expect(element.shadowRoot.querySelector(".notice").textContent).toContain("not available");
     });
 
+    it("shows the connector's display strings and the labels of its own words", async () => {
+        getProfile.mockResolvedValue(JSON.stringify({ ...FOUND, locale: "fr_FR",
+            lastModifiedDisplay: "9 nov. 2026, 17:00 UTC" }));
+        const element = mount("0035g0000000001AAA");
+        await flush();
+        expect(element.shadowRoot.querySelector(".updated").textContent).toBe("c.AEP_Profile_Updated");
+        expect(element.shadowRoot.querySelector(".match li").textContent).toContain("c.AEP_Outcome_Matched");
+        expect(element.shadowRoot.querySelector("lightning-button-icon").alternativeText).toBe("c.AEP_Refresh");
+    });
+
     it("shows the no-profile state from a 404 body", async () => {
         getProfile.mockResolvedValue(JSON.stringify({ error: "profile_not_found", message: "none",
             card: { ...FOUND, status: "not_found", profileId: null, sections: [] } }));
         const element = mount("0035g0000000002AAA");
         await flush();
-        expect(element.shadowRoot.querySelector("lightning-card").title).toBe("No AEP profile found");
+        expect(element.shadowRoot.querySelector("lightning-card").title).toBe("c.AEP_No_Profile_Found");
     });
 
     it("shows the service's message when the call fails", async () => {
