@@ -61,6 +61,8 @@ def zd(zendesk_sandbox):
     """The running Zendesk emulator with fresh seed data, no faults, an empty request log."""
     zendesk_sandbox.world.reset_data()
     zendesk_sandbox.world.rate_limit = 700
+    zendesk_sandbox.world.rate_limit_headers = ("x-rate-limit", "ratelimit")
+    zendesk_sandbox.world.trigger_category_required = True
     zendesk_sandbox.faults.reset()
     zendesk_sandbox.world.clear()
     yield zendesk_sandbox

@@ -37,6 +37,7 @@ WEBHOOK_URL = "/api/v2/webhooks/{id}"
 SIGNING_SECRET_URL = "/api/v2/webhooks/{id}/signing_secret"
 TRIGGERS_URL = "/api/v2/triggers.json"
 TRIGGER_URL = "/api/v2/triggers/{id}.json"
+TRIGGER_CATEGORIES_URL = "/api/v2/trigger_categories"
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,15 @@ class ZendeskClient:
     def create_trigger(self, trigger: dict) -> dict:
         return self._json("POST", TRIGGERS_URL, {"trigger": trigger})["trigger"]
 
+    def list_trigger_categories(self) -> list[dict]:
+        """Trigger categories; an account without the feature answers 403/404, which means none."""
+        try:
+            return self._get(TRIGGER_CATEGORIES_URL).get("trigger_categories") or []
+        except errors.UpstreamError as exc:
+            if exc.upstream_status in (403, 404):
+                return []
+            raise
+
     def update_trigger(self, trigger_id: int, trigger: dict) -> None:
         self._send("PUT", TRIGGER_URL.format(id=trigger_id), json={"trigger": trigger})
 
@@ -177,7 +187,7 @@ class ZendeskClient:
             kwargs["auth"] = None
         response = send(self._session, method, self._base + path, service=SERVICE, policy=self.policy, **kwargs)
         if response.status_code >= 400:
-            raise error_from_response(response, service=SERVICE)
+            raise zendesk_error(response)
         return response
 
     def reserve(self, calls: int) -> None:
@@ -215,7 +225,7 @@ class ZendeskClient:
             response = getattr(exc, "response", None)
             if response is None:
                 raise errors.UpstreamError("Zendesk refused the request", service=SERVICE) from None
-            raise error_from_response(response, service=SERVICE) from None
+            raise zendesk_error(response) from None
         except requests.Timeout:
             raise errors.UpstreamUnavailable("Zendesk did not answer in time", service=SERVICE) from None
         except (requests.ConnectionError, requests.exceptions.RetryError):
@@ -238,6 +248,25 @@ class ZendeskClient:
         if wait:
             self._blocked_until = max(self._blocked_until, time.monotonic() + wait)
             log.info("zendesk.rate_limit.wait", extra={"seconds": wait})
+
+
+def zendesk_error(response: requests.Response) -> errors.UpstreamError:
+    """The error tree's error, with Zendesk's ``description`` and each ``details`` entry (§4.1)."""
+    error = error_from_response(response, service=SERVICE)
+    try:
+        body = response.json()
+    except ValueError:
+        return error
+    if not isinstance(body, dict):
+        return error
+    parts = [str(body["description"])] if isinstance(body.get("description"), str) else []
+    details = body.get("details") if isinstance(body.get("details"), dict) else {}
+    parts += [str(d.get("description")) for entries in details.values() if isinstance(entries, list)
+              for d in entries if isinstance(d, dict) and d.get("description")]
+    if parts:
+        error.message = f"{error.message}: {'; '.join(parts)}"[:500]
+        error.args = (error.message,)
+    return error
 
 
 def _seconds(value: str | None) -> float | None:
