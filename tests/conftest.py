@@ -24,6 +24,7 @@ def aep(aep_sandbox):
     aep_sandbox.faults.reset()
     aep_sandbox.world.clear()
     aep_sandbox.world.default_merge_policy = True
+    aep_sandbox.world.absent_namespaces = set()
     yield aep_sandbox
     aep_sandbox.faults.reset()
 

@@ -15,7 +15,7 @@ import requests
 from cachetools import TTLCache
 
 from connector import errors
-from connector.adapters.http import RetryPolicy, build_session, error_from_response, send
+from connector.adapters.http import RetryPolicy, build_session, describe_body, error_from_response, send
 from connector.config import Settings
 from connector.core.models import Event, EventPage, Identity, Profile
 from connector.core.timeparse import parse_timestamp
@@ -127,11 +127,15 @@ class AepClient:
         params = {"schema.name": PROFILE_SCHEMA, "entityId": identity.value,
                   "entityIdNS": identity.namespace, "fields": _fields(fields)}
         params.update(self._merge_param())
-        response = self._call("GET", self._base + ENTITIES_PATH, params=params, allow=(404, 422))
+        response = self._call("GET", self._base + ENTITIES_PATH, params=params, allow=(400, 404, 422))
+        if response.status_code in (400, 404, 422) and _names_namespace(response):
+            raise _namespace_unknown(identity.namespace, response)
         if response.status_code == 404:
             return None
         if response.status_code == 422:
             raise self._unprocessable(response)
+        if response.status_code == 400:
+            raise error_from_response(response, service=SERVICE)
         profiles = _profiles(_json(response))
         return profiles[0] if profiles else None
 
@@ -143,7 +147,11 @@ class AepClient:
             "identities": [{"entityId": i.value, "entityIdNS": {"code": i.namespace}} for i in identities],
         }
         body.update(self._merge_param())
-        response = self._call("POST", self._base + ENTITIES_PATH, json=body, allow=(422,))
+        response = self._call("POST", self._base + ENTITIES_PATH, json=body, allow=(400, 422))
+        if response.status_code in (400, 422) and _names_namespace(response):
+            raise _namespace_unknown("a requested", response)
+        if response.status_code == 400:
+            raise error_from_response(response, service=SERVICE)
         if response.status_code == 422:
             raise self._unprocessable(response)
         return _profiles(_json(response))
@@ -273,6 +281,20 @@ class AepClient:
                 "AEP does not serve this profile: its identity graph is above the 50-identity guardrail",
                 service=SERVICE, upstream_status=422)
         return error
+
+
+def _names_namespace(response: requests.Response) -> bool:
+    """A refusal that is about the identity namespace (§4: a code the sandbox does not define).
+
+    AEP documents no body for it (§2.7), so any 4xx whose error text names the namespace counts;
+    a plain 404 "profile not found" does not.
+    """
+    return "namespace" in describe_body(response).lower()
+
+
+def _namespace_unknown(namespace: str, response: requests.Response) -> errors.NamespaceUnknown:
+    return errors.NamespaceUnknown(f"AEP does not know the identity namespace {namespace} in this sandbox",
+                                   service=SERVICE, upstream_status=response.status_code)
 
 
 def _fields(fields: Iterable[str]) -> str:

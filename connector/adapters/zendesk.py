@@ -22,7 +22,9 @@ from zenpy.lib.exception import APIException, RatelimitBudgetExceeded, RecordNot
 from connector import errors
 from connector.adapters.http import RetryPolicy, build_session, error_from_response, retry_after, send
 from connector.adapters.ratelimit import Budget
+from connector.adapters.zendesk_limits import spent_wait
 from connector.config import Settings
+from connector.core.fieldfit import FieldCatalog, FieldMeta
 from connector.metrics import observe_response
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,9 @@ SIGNING_SECRET_URL = "/api/v2/webhooks/{id}/signing_secret"
 TRIGGERS_URL = "/api/v2/triggers.json"
 TRIGGER_URL = "/api/v2/triggers/{id}.json"
 TRIGGER_CATEGORIES_URL = "/api/v2/trigger_categories"
+TICKET_FIELDS_URL = "/api/v2/ticket_fields.json"
+USER_FIELDS_URL = "/api/v2/user_fields.json"
+MAX_FIELD_PAGES = 10
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,8 @@ class ZendeskClient:
         self._blocked_until = 0.0  # shared by every thread: after a 429, nobody calls until it passes
         self._budget = budget
         self._credit = threading.local()  # calls reserved by the job running on this thread
+        self._catalog: FieldCatalog | None = None
+        self._catalog_lock = threading.Lock()
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -102,6 +109,31 @@ class ZendeskClient:
         if self._me is None:
             self._me = int(self._get(ME_URL)["user"]["id"])
         return self._me
+
+    def field_catalog(self, *, refresh: bool = False) -> FieldCatalog:
+        """Ticket and user field metadata, read once per process (again when ``refresh``, after a 422)."""
+        with self._catalog_lock:
+            if self._catalog is None or refresh:
+                ticket = {str(f["id"]): _meta(f) for f in self._pages(TICKET_FIELDS_URL, "ticket_fields")
+                          if "id" in f and f.get("active", True)}
+                user = {str(f["key"]): _meta(f) for f in self._pages(USER_FIELDS_URL, "user_fields")
+                        if "key" in f and f.get("active", True)}
+                self._catalog = FieldCatalog(ticket=ticket, user=user)
+                log.info("zendesk.fields.loaded", extra={"ticket_fields": len(ticket), "user_fields": len(user)})
+            return self._catalog
+
+    def _pages(self, path: str, key: str) -> list[dict]:
+        """An offset-paginated list, following ``next_page`` on the same account only."""
+        items: list[dict] = []
+        url: str | None = path
+        for _ in range(MAX_FIELD_PAGES):
+            body = self._get(url or path)
+            items.extend(i for i in body.get(key) or [] if isinstance(i, dict))
+            following = body.get("next_page")
+            if not following or not str(following).startswith(self._base + "/"):
+                break
+            url = str(following)[len(self._base):]
+        return items
 
     def public_key(self, app_id: str) -> str:
         response = self._send("GET", PUBLIC_KEY_URL.format(app_id=app_id), auth=False)
@@ -243,8 +275,8 @@ class ZendeskClient:
         wait = None
         if response.status_code == 429:
             wait = retry_after(response) or 1.0
-        elif response.headers.get("X-Rate-Limit-Remaining") == "0":
-            wait = _seconds(response.headers.get("ratelimit-reset"))
+        else:
+            wait = spent_wait(response.headers)
         if wait:
             self._blocked_until = max(self._blocked_until, time.monotonic() + wait)
             log.info("zendesk.rate_limit.wait", extra={"seconds": wait})
@@ -269,11 +301,11 @@ def zendesk_error(response: requests.Response) -> errors.UpstreamError:
     return error
 
 
-def _seconds(value: str | None) -> float | None:
-    try:
-        return float(value) if value else None
-    except ValueError:
-        return None
+def _meta(item: dict) -> FieldMeta:
+    options = tuple(str(o.get("value")) for o in item.get("custom_field_options") or []
+                    if isinstance(o, dict) and o.get("value") is not None)
+    return FieldMeta(type=str(item.get("type") or "text"), title=str(item.get("title") or ""), options=options,
+                     regexp=item.get("regexp_for_validation"))
 
 
 def _requester(user: dict) -> Requester:

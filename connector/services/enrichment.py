@@ -12,12 +12,14 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from connector import errors
+from connector.core.fieldfit import Skip
 from connector.core.manifest import Manifest, Writeback
 from connector.core.models import Card, Contact
 from connector.core.writeplan import Plan, RecordState, plan
 from connector.logs import bind, unbind
 from connector.metrics import ENRICHMENTS, RATE_LIMIT_WAITS
 from connector.services.lookup import ProfileLookup
+from connector.services.zendesk_fields import SKIPPED, FittedWrites
 from connector.store.db import AuditEntry, JobRow, Store, utcnow
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,7 @@ class ZendeskPort(Protocol):
     def update_ticket(self, ticket_id: int, *, custom_fields: dict, add_tags: list[str], note: str | None) -> None: ...
     def update_user(self, requester, user_fields: dict) -> None: ...
     def reserve(self, calls: int) -> None: ...
+    def field_catalog(self, *, refresh: bool = False): ...
 
 
 def _fields_of(spec: Writeback, obj: str) -> list[str]:
@@ -143,14 +146,24 @@ class Enrichment:
         state = RecordState(fields=ticket.custom_fields, tags=ticket.tags, user_fields=requester.user_fields)
         changes = plan(card=card, spec=spec, state=state, last_written=self.store.last_written(job.record_key),
                        note_needed=note_needed)
-        if changes.record_changes:
-            self.zendesk.update_ticket(ticket_id, custom_fields=changes.fields, add_tags=changes.add_tags,
-                                       note=changes.note)
-            self._audit(job.record_key, changes, card, scopes=("ticket.",))
-        if changes.user_fields:
-            self.zendesk.update_user(requester, changes.user_fields)
-            self._audit(job.record_key, changes, card, scopes=("user.",))
+        zendesk, writes = self.zendesk, FittedWrites(self.zendesk, changes)  # values that fit the fields only
+        if writes.plan.record_changes:
+            writes.run(lambda p: p.record_changes and zendesk.update_ticket(
+                ticket_id, custom_fields=p.fields, add_tags=p.add_tags, note=p.note))
+            self._audit(job.record_key, writes.plan, card, scopes=("ticket.",))
+        if writes.plan.user_fields:
+            writes.run(lambda p: p.user_fields and zendesk.update_user(requester, p.user_fields))
+            self._audit(job.record_key, writes.plan, card, scopes=("user.",))
+        self._record_skips(job.record_key, writes.skipped(), card)
+        changes = writes.plan
         return changes.reason, job.note_written or changes.note is not None or not note_needed
+
+    def _record_skips(self, key: str, skips: list[Skip], card: Card) -> None:
+        """The ledger says which planned values were not written, and why (no value: nothing was written)."""
+        if skips:
+            self.store.record_writes(key, [AuditEntry(s.target, s.reason, SKIPPED) for s in skips],
+                                     profile_id=card.profile_id, profile_last_modified=card.last_modified_at,
+                                     namespace=card.matched.namespace if card.matched else None)
 
     def _salesforce_record(self, obj: str, record_id: str) -> str:
         """Case → its contact; Contact/Lead → itself. Re-read (deliveries are late and out of order),

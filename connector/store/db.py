@@ -180,7 +180,8 @@ class Store:
     def last_written(self, record_key: str) -> dict[str, str | None]:
         """target → the value the connector last wrote there (for never_overwrite_human_edit)."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(audit.c.target, audit.c.value).where(audit.c.record_key == record_key)
+            rows = conn.execute(select(audit.c.target, audit.c.value).where(audit.c.record_key == record_key,
+                                                                             audit.c.policy != "skipped")
                                 .order_by(audit.c.id)).all()
         return {r.target: r.value for r in rows}
 
@@ -193,7 +194,8 @@ class Store:
         """The latest value the connector wrote to each (record, target) for one AEP profile."""
         with self.engine.connect() as conn:
             rows = conn.execute(select(audit).where(audit.c.profile_id == profile_id,
-                                                    audit.c.policy != "forgotten").order_by(audit.c.id)).all()
+                                                    audit.c.policy.notin_(("forgotten", "skipped")))
+                                .order_by(audit.c.id)).all()
         latest: dict[tuple[str, str], dict] = {}
         for row in rows:
             latest[(row.record_key, row.target)] = dict(row._mapping)
