@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import quote
 
 import requests
 from cachetools import TTLCache
@@ -206,6 +207,11 @@ class AepClient:
                 self._merge_policy_id = chosen.get("id") if chosen else ""
                 log.info("aep.merge_policy.resolved", extra={"found": bool(chosen)})
             return self._merge_policy_id or None
+
+    def merge_policy_exists(self, policy_id: str) -> bool:
+        """Whether the sandbox has this merge policy (``check`` of a configured id, §5)."""
+        response = self._call("GET", f"{self._base}{MERGE_POLICIES_PATH}/{quote(policy_id, safe='')}", allow=(404,))
+        return response.status_code != 404
 
     def segment_names(self, ids: Iterable[str]) -> dict[str, str]:
         """Names for audience ids: from the cache, else one bulk-get for the unknown ones (§6)."""

@@ -507,6 +507,10 @@ def _apply_ticket(world: ZendeskWorld, ticket: dict, changes: dict) -> list[dict
         world.comments[ticket["id"]].append(entry)
         events.append({"id": entry["id"], "type": "Comment", "public": entry["public"], "body": entry["body"]})
     by_id = {f["id"]: f for f in ticket["custom_fields"]}
+    for defined in world.ticket_fields:  # a field added after the ticket was created
+        if defined["id"] not in by_id:
+            by_id[defined["id"]] = {"id": defined["id"], "value": None}
+            ticket["custom_fields"].append(by_id[defined["id"]])
     for item in changes.get("custom_fields") or []:
         if item.get("id") in by_id:
             previous = by_id[item["id"]]["value"]
