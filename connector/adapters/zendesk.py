@@ -263,7 +263,7 @@ class ZendeskClient:
         except (requests.ConnectionError, requests.exceptions.RetryError):
             raise errors.UpstreamUnavailable("cannot reach Zendesk", service=SERVICE) from None
         except requests.HTTPError as exc:
-            raise error_from_response(exc.response, service=SERVICE) from None
+            raise zendesk_error(exc.response) from None
         except ZenpyException as exc:
             raise errors.UpstreamError(f"Zendesk client error: {exc.__class__.__name__}", service=SERVICE) from None
 
@@ -272,11 +272,7 @@ class ZendeskClient:
         self._last.response = response
         if response.request.method != "GET":  # reads go through send(), which counts them
             observe_response(SERVICE, response.status_code, response.elapsed.total_seconds())
-        wait = None
-        if response.status_code == 429:
-            wait = retry_after(response) or 1.0
-        else:
-            wait = spent_wait(response.headers)
+        wait = (retry_after(response) or 1.0) if response.status_code == 429 else spent_wait(response.headers)
         if wait:
             self._blocked_until = max(self._blocked_until, time.monotonic() + wait)
             log.info("zendesk.rate_limit.wait", extra={"seconds": wait})
@@ -292,7 +288,7 @@ def zendesk_error(response: requests.Response) -> errors.UpstreamError:
     if not isinstance(body, dict):
         return error
     parts = [str(body["description"])] if isinstance(body.get("description"), str) else []
-    details = body.get("details") if isinstance(body.get("details"), dict) else {}
+    details: dict = body["details"] if isinstance(body.get("details"), dict) else {}
     parts += [str(d.get("description")) for entries in details.values() if isinstance(entries, list)
               for d in entries if isinstance(d, dict) and d.get("description")]
     if parts:

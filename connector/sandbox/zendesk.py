@@ -22,9 +22,8 @@ from flask import Flask, Response, jsonify, request
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
-from connector.sandbox import seed
+from connector.sandbox import seed, zendesk_lookups, zendesk_ratelimit
 from connector.sandbox.faults import Faults
-from connector.sandbox import zendesk_lookups, zendesk_ratelimit
 from connector.sandbox.server import RunningEmulator
 from connector.sandbox.zendesk_fields import accepted_user_fields, invalid_custom_fields, record_invalid
 from connector.sandbox.zendesk_hooks import Invocation, deliver, event_body, render

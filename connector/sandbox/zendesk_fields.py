@@ -65,8 +65,8 @@ def invalid_custom_fields(items: list, fields: list[dict]) -> dict | None:
             errors.append({"description": "Custom fields: is invalid", "error": "InvalidValue"})
             continue
         field = by_id.get(item.get("id"))
-        reason = problem(field, item.get("value")) if field else None
-        if reason:
+        reason = problem(field, item.get("value")) if field is not None else None
+        if field is not None and reason:
             errors.append({"description": f"{field['title']}: {reason}", "error": "InvalidValue",
                            "field_key": field["id"]})
     return {"base": errors} if errors else None

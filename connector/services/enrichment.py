@@ -146,13 +146,12 @@ class Enrichment:
         state = RecordState(fields=ticket.custom_fields, tags=ticket.tags, user_fields=requester.user_fields)
         changes = plan(card=card, spec=spec, state=state, last_written=self.store.last_written(job.record_key),
                        note_needed=note_needed)
-        zendesk, writes = self.zendesk, FittedWrites(self.zendesk, changes)  # values that fit the fields only
+        writes = FittedWrites(self.zendesk, changes)  # only values that fit the account's fields
         if writes.plan.record_changes:
-            writes.run(lambda p: p.record_changes and zendesk.update_ticket(
-                ticket_id, custom_fields=p.fields, add_tags=p.add_tags, note=p.note))
+            writes.write_ticket(ticket_id)
             self._audit(job.record_key, writes.plan, card, scopes=("ticket.",))
         if writes.plan.user_fields:
-            writes.run(lambda p: p.user_fields and zendesk.update_user(requester, p.user_fields))
+            writes.write_user(requester)
             self._audit(job.record_key, writes.plan, card, scopes=("user.",))
         self._record_skips(job.record_key, writes.skipped(), card)
         changes = writes.plan

@@ -29,8 +29,23 @@ class FittedWrites:
         self._planned = planned
         self.plan, self.skips = fit_plan(planned, zendesk.field_catalog())
 
-    def run(self, write: Callable[[Plan], None]) -> None:
-        """Write one part (ticket or user) of the fitted plan; on a 422, refit with fresh metadata once."""
+    def write_ticket(self, ticket_id: int) -> None:
+        """One ticket PUT: note, fitted custom fields, added tags."""
+        def write(plan: Plan) -> None:
+            if plan.record_changes:
+                self._zendesk.update_ticket(ticket_id, custom_fields=plan.fields, add_tags=plan.add_tags,
+                                            note=plan.note)
+        self._run(write)
+
+    def write_user(self, requester: Any) -> None:
+        """One user PUT with the fitted user fields."""
+        def write(plan: Plan) -> None:
+            if plan.user_fields:
+                self._zendesk.update_user(requester, plan.user_fields)
+        self._run(write)
+
+    def _run(self, write: Callable[[Plan], None]) -> None:
+        """Write one part of the fitted plan; on a 422, refit with fresh metadata and write once more."""
         try:
             write(self.plan)
         except errors.UpstreamError as exc:

@@ -22,7 +22,8 @@ def _zenpy_to_the_emulator(zd, monkeypatch):
 
 
 def zenpy_for(zd, **auth) -> Zenpy:
-    return Zenpy(subdomain="acme", timeout=5, disable_cache=True, **(auth or {"email": AGENT_EMAIL, "token": API_TOKEN}))
+    credentials = auth or {"email": AGENT_EMAIL, "token": API_TOKEN}
+    return Zenpy(subdomain="acme", timeout=5, disable_cache=True, **credentials)
 
 
 def put_ticket(zd, ticket_id: int, body: dict) -> requests.Response:

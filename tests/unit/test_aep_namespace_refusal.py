@@ -6,11 +6,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from connector import errors
+from connector.adapters.aep import AepClient
 from connector.core.models import Contact, EventPage, Identity, Profile
 from connector.services.cache import ProfileCache
 from connector.services.lookup import NAMESPACE_UNKNOWN, ProfileLookup
 from tests.helpers import default_manifest
-from connector.adapters.aep import AepClient
 from tests.unit.test_aep_adapter import ENTITIES, SETTINGS, TOKEN_URL, Clock, calls, query, token_response
 
 REFUSED = {"type": "http://ns.adobe.com/aep/errors/UPS-1005-400", "status": 400,

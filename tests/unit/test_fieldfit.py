@@ -49,7 +49,8 @@ def test_fit_plan_keeps_what_fits_and_lists_the_rest():
                            user={"tier": FieldMeta("text", "Tier")})
     planned = Plan(fields={"1": "12.5", "2": "unknown", "9": "x"}, user_fields={"tier": "gold", "typo": 1},
                    add_tags=["aep_enriched"], note="n",
-                   audit=[("ticket.custom_fields.1", "12.5", "overwrite"), ("ticket.custom_fields.2", "unknown", "overwrite"),
+                   audit=[("ticket.custom_fields.1", "12.5", "overwrite"),
+                          ("ticket.custom_fields.2", "unknown", "overwrite"),
                           ("user.user_fields.typo", "1", "overwrite"), ("ticket.note", None, "once")])
     fitted, skips = fit_plan(planned, catalog)
     assert fitted.fields == {"1": 12.5} and fitted.user_fields == {"tier": "gold"}
