@@ -151,3 +151,16 @@ def test_without_crmid_the_requester_is_enriched_by_email_and_the_card_says_why(
 
     result = check(zsettings)
     assert "FAIL AEP identity namespaces: not defined in AEP sandbox prod: CRMID" in result.stdout
+
+
+def test_check_names_refused_scopes_and_an_unknown_merge_policy(zd, aep, zsettings):
+    scopes = check(zsettings, CONNECTOR_AEP_SCOPES="openid,AdobeID,no_such_scope")
+    assert scopes.exit_code == 1
+    (line,) = [li for li in scopes.stdout.splitlines() if li.startswith("FAIL AEP token (IMS)")]
+    assert line.startswith("FAIL AEP token (IMS): CONNECTOR_AEP_SCOPES (openid,AdobeID,no_such_scope) refused:")
+    assert "invalid_scope" in line
+
+    policy = check(zsettings, CONNECTOR_AEP_MERGE_POLICY_ID="no-such-policy")
+    assert policy.exit_code == 1
+    assert ("FAIL AEP merge policy: CONNECTOR_AEP_MERGE_POLICY_ID no-such-policy: AEP sandbox prod has no such "
+            "merge policy") in policy.stdout.splitlines()
