@@ -25,7 +25,12 @@ from werkzeug.exceptions import HTTPException
 from connector.sandbox import seed, zendesk_lookups, zendesk_ratelimit
 from connector.sandbox.faults import Faults
 from connector.sandbox.server import RunningEmulator
-from connector.sandbox.zendesk_fields import accepted_user_fields, invalid_custom_fields, record_invalid
+from connector.sandbox.zendesk_fields import (
+    accepted_user_fields,
+    invalid_custom_fields,
+    record_invalid,
+    trigger_problems,
+)
 from connector.sandbox.zendesk_hooks import Invocation, deliver, event_body, render
 
 ACCOUNT_ID = 123456
@@ -345,7 +350,8 @@ def create_app(world: ZendeskWorld) -> Flask:  # noqa: C901 - one route table, k
             user = world.users.get(user_id)
             if user is None:
                 return not_found()
-            kept, details = accepted_user_fields(changes.get("user_fields") or {}, world.user_fields)
+            values: dict = changes["user_fields"] if isinstance(changes.get("user_fields"), dict) else {}
+            kept, details = accepted_user_fields(values, world.user_fields)
             if details:
                 return jsonify(record_invalid(details)), 422
             for key, value in changes.items():
@@ -459,32 +465,6 @@ def create_app(world: ZendeskWorld) -> Flask:  # noqa: C901 - one route table, k
     zendesk_lookups.register(app, world)
     return app
 
-
-def trigger_problems(world: ZendeskWorld, body: dict) -> dict:
-    """What Zendesk requires of a new trigger (§1.3): title, conditions, actions, a category, live webhooks."""
-    details: dict[str, list] = {}
-
-    def add(key: str, description: str, error: str = "BlankValue") -> None:
-        details.setdefault(key, []).append({"description": description, "error": error})
-
-    if not body.get("title"):
-        add("title", "Title: cannot be blank")
-    conditions = body.get("conditions") or {}
-    if not isinstance(conditions, dict) or not (conditions.get("all") or conditions.get("any")):
-        add("conditions", "Conditions: must contain at least one condition")
-    if not body.get("actions"):
-        add("actions", "Actions: cannot be blank")
-    category = body.get("category_id")
-    if world.trigger_category_required and not category:
-        add("category_id", "Category: cannot be blank")
-    elif category and str(category) not in world.trigger_categories:
-        add("category_id", "Category: is invalid", "InvalidValue")
-    for action in body.get("actions") or []:
-        value = action.get("value") if isinstance(action, dict) else None
-        if isinstance(action, dict) and action.get("field") == "notification_webhook" and (
-                not isinstance(value, list) or len(value) != 2 or value[0] not in world.webhooks):
-            add("actions", "Notify active webhook: the webhook does not exist", "InvalidValue")
-    return details
 
 
 _AGENT_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Ticket: {subject}</title></head>

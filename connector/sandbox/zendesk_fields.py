@@ -4,6 +4,7 @@ Zendesk refuses a ticket update whose custom field value does not fit the field 
 dropdown takes one of its options' tag values, a decimal a number, a checkbox a boolean…) with
 ``422 RecordInvalid`` and a ``details`` map (reference/zendesk.md §4.1, §4.4, pitfall 21), and
 drops user field keys the account does not define. ``None`` (or "") always clears a field.
+Triggers are checked for what Zendesk requires of them (§1.3).
 """
 from __future__ import annotations
 
@@ -84,3 +85,30 @@ def accepted_user_fields(values: dict, fields: list[dict]) -> tuple[dict, dict |
 def record_invalid(details: dict) -> dict:
     """Zendesk's 422 body (reference/zendesk.md §4.1)."""
     return {"error": "RecordInvalid", "description": "Record validation errors", "details": details}
+
+
+def trigger_problems(world: Any, body: dict) -> dict:
+    """What Zendesk requires of a new trigger (§1.3): title, conditions, actions, a category, live webhooks."""
+    details: dict[str, list] = {}
+
+    def add(key: str, description: str, error: str = "BlankValue") -> None:
+        details.setdefault(key, []).append({"description": description, "error": error})
+
+    if not body.get("title"):
+        add("title", "Title: cannot be blank")
+    conditions = body.get("conditions") or {}
+    if not isinstance(conditions, dict) or not (conditions.get("all") or conditions.get("any")):
+        add("conditions", "Conditions: must contain at least one condition")
+    if not body.get("actions"):
+        add("actions", "Actions: cannot be blank")
+    category = body.get("category_id")
+    if world.trigger_category_required and not category:
+        add("category_id", "Category: cannot be blank")
+    elif category and str(category) not in world.trigger_categories:
+        add("category_id", "Category: is invalid", "InvalidValue")
+    for action in body.get("actions") or []:
+        value = action.get("value") if isinstance(action, dict) else None
+        if isinstance(action, dict) and action.get("field") == "notification_webhook" and (
+                not isinstance(value, list) or len(value) != 2 or value[0] not in world.webhooks):
+            add("actions", "Notify active webhook: the webhook does not exist", "InvalidValue")
+    return details
