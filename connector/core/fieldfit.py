@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from connector.core.manifest import Manifest, WriteRule
-from connector.core.writeplan import Plan, tag_of
+from connector.core.writeplan import Plan, RecordState, same, tag_of
 
 OPTION_TYPES = ("tagger", "dropdown")
 NUMERIC_FORMATS = ("number", "integer", "currency", "percent")
@@ -114,10 +114,16 @@ class Skip:
     reason: str
 
 
-def fit_plan(changes: Plan, catalog: FieldCatalog) -> tuple[Plan, list[Skip]]:
-    """The plan with every field value fitted to its field; values that cannot fit are left out."""
+def fit_plan(changes: Plan, catalog: FieldCatalog, state: RecordState | None = None) -> tuple[Plan, list[Skip]]:
+    """The plan with every field value fitted to its field; values that cannot fit are left out.
+
+    With ``state``, a fitted value the record already holds is left out too: the comparison uses the
+    value as the CRM stores it, so an unchanged profile writes nothing.
+    """
     skips: list[Skip] = []
+    unchanged: set[str] = set()
     fitted: dict[str, dict[str, Any]] = {TICKET_SCOPE: {}, USER_SCOPE: {}}
+    current = {TICKET_SCOPE: state.fields if state else {}, USER_SCOPE: state.user_fields if state else {}}
     for scope, values in ((TICKET_SCOPE, changes.fields), (USER_SCOPE, changes.user_fields)):
         for name, value in values.items():
             target = f"{scope}.{name}"
@@ -127,14 +133,19 @@ def fit_plan(changes: Plan, catalog: FieldCatalog) -> tuple[Plan, list[Skip]]:
                 skips.append(Skip(target, f"no such {kind} in the CRM"))
                 continue
             try:
-                fitted[scope][name] = fit(meta, value)
+                value = fit(meta, value)
             except Unfit as exc:
                 skips.append(Skip(target, str(exc)))
-    skipped = {s.target for s in skips}
-    audit = [entry for entry in changes.audit if entry[0] not in skipped]
+                continue
+            if name in current[scope] and same(current[scope][name], value):
+                unchanged.add(target)
+            else:
+                fitted[scope][name] = value
+    left_out = {s.target for s in skips} | unchanged
+    audit = [entry for entry in changes.audit if entry[0] not in left_out]
     result = replace(changes, fields=fitted[TICKET_SCOPE], user_fields=fitted[USER_SCOPE], audit=audit)
-    if skips and result.empty:
-        result.reason = "skipped"
+    if result.empty and not changes.empty:  # an empty plan keeps its own reason (no profile…)
+        result.reason = "skipped" if skips else "unchanged"
     return result, skips
 
 

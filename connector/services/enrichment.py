@@ -146,7 +146,7 @@ class Enrichment:
         state = RecordState(fields=ticket.custom_fields, tags=ticket.tags, user_fields=requester.user_fields)
         changes = plan(card=card, spec=spec, state=state, last_written=self.store.last_written(job.record_key),
                        note_needed=note_needed)
-        writes = FittedWrites(self.zendesk, changes)  # only values that fit the account's fields
+        writes = FittedWrites(self.zendesk, changes, state)  # only values that fit the account's fields
         if writes.plan.record_changes:
             writes.write_ticket(ticket_id)
             self._audit(job.record_key, writes.plan, card, scopes=("ticket.",))

@@ -14,7 +14,7 @@ from typing import Any
 
 from connector import errors
 from connector.core.fieldfit import Skip, fit_plan
-from connector.core.writeplan import Plan
+from connector.core.writeplan import Plan, RecordState
 
 log = logging.getLogger(__name__)
 
@@ -24,10 +24,11 @@ SKIPPED = "skipped"  # ledger policy of a planned value that was not written
 class FittedWrites:
     """A write plan fitted to the Zendesk field metadata, written part by part."""
 
-    def __init__(self, zendesk: Any, planned: Plan) -> None:
+    def __init__(self, zendesk: Any, planned: Plan, state: RecordState) -> None:
         self._zendesk = zendesk
         self._planned = planned
-        self.plan, self.skips = fit_plan(planned, zendesk.field_catalog())
+        self._state = state
+        self.plan, self.skips = fit_plan(planned, zendesk.field_catalog(), state)
 
     def write_ticket(self, ticket_id: int) -> None:
         """One ticket PUT: note, fitted custom fields, added tags."""
@@ -52,7 +53,7 @@ class FittedWrites:
             if exc.upstream_status != 422:
                 raise
             log.info("zendesk.fields.refresh", extra={"reason": exc.code})
-            self.plan, self.skips = fit_plan(self._planned, self._zendesk.field_catalog(refresh=True))
+            self.plan, self.skips = fit_plan(self._planned, self._zendesk.field_catalog(refresh=True), self._state)
             write(self.plan)
 
     def skipped(self) -> list[Skip]:

@@ -83,3 +83,15 @@ def test_mapping_problems_name_the_rule_and_what_zendesk_says():
         "high, medium, low are not among its options (churn_high)",
         "ticket.custom_fields.360009 (loyalty_tier): Zendesk has no ticket field id 360009",
         "user.user_fields.nope (loyalty_tier): Zendesk has no user field key nope"]
+
+
+def test_a_value_the_record_already_holds_as_stored_is_not_written_again():
+    from connector.core.writeplan import RecordState
+
+    catalog = FieldCatalog(ticket={"1": FieldMeta("decimal", "LTV"), "2": FieldMeta("dropdown", "Tier", ("gold",))})
+    planned = Plan(fields={"1": "1,234.50", "2": "Gold"},
+                   audit=[("ticket.custom_fields.1", "1,234.50", "overwrite"), ("ticket.custom_fields.2", "Gold", "x")])
+    fitted, skips = fit_plan(planned, catalog, RecordState(fields={"1": "1234.5", "2": "gold"}))
+    assert fitted.empty and fitted.reason == "unchanged" and fitted.audit == [] and skips == []
+    changed, _ = fit_plan(planned, catalog, RecordState(fields={"1": "1000", "2": "gold"}))
+    assert changed.fields == {"1": 1234.5} and [a[0] for a in changed.audit] == ["ticket.custom_fields.1"]
