@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from connector import errors
+from connector.core.catalogfit import mapping_problems
 from connector.core.writecheck import rule_problems
 from connector.runtime import Runtime
 
@@ -17,7 +18,7 @@ def run_checks(runtime: Runtime, *, echo: Callable[[str], None]) -> int:
     failures = 0
     steps = [
         ("AEP token (IMS)", lambda: _token(runtime)),
-        ("AEP merge policy", lambda: runtime.aep.default_merge_policy_id() or "none: lookups send no mergePolicyId"),
+        ("AEP merge policy", lambda: _merge_policy(runtime)),
         ("AEP identity namespaces", lambda: _namespaces(runtime)),
         ("AEP audience names", lambda: f"{runtime.aep.preload_segments()} definitions cached"),
     ]
@@ -32,6 +33,7 @@ def run_checks(runtime: Runtime, *, echo: Callable[[str], None]) -> int:
             failures += 1
             echo(f"{FAIL} {label}: {exc.message}")
     failures += salesforce_checks(runtime, echo=echo)
+    failures += _zendesk_fields(runtime, echo=echo)
     for name, configured in (("Zendesk", s.zendesk_url), ("Salesforce", s.salesforce_instance_url)):
         if not configured:
             echo(f"{INFO} {name}: not configured")
@@ -46,8 +48,40 @@ def _webhook_secret(runtime: Runtime) -> str:
 
 
 def _token(runtime: Runtime) -> str:
-    runtime.aep.auth.token()
-    return f"issued by {runtime.settings.aep_ims_url}"
+    try:
+        runtime.aep.auth.token()
+    except errors.UpstreamAuthError as exc:
+        if "invalid_scope" in exc.message:  # name the setting to change (reference/aep.md §1.1)
+            raise errors.ConfigError(f"CONNECTOR_AEP_SCOPES ({runtime.settings.aep_scopes}) refused: "
+                                     f"{exc.message}") from None
+        raise
+    return f"issued by {runtime.settings.aep_ims_url} for scopes {runtime.settings.aep_scopes}"
+
+
+def _merge_policy(runtime: Runtime) -> str:
+    configured = runtime.settings.aep_merge_policy_id
+    if configured and not runtime.aep.merge_policy_exists(configured):
+        raise errors.ConfigError(f"CONNECTOR_AEP_MERGE_POLICY_ID {configured}: AEP sandbox "
+                                 f"{runtime.settings.aep_sandbox} has no such merge policy")
+    return runtime.aep.default_merge_policy_id() or "none: lookups send no mergePolicyId"
+
+
+def _zendesk_fields(runtime: Runtime, *, echo: Callable[[str], None]) -> int:
+    """Each Zendesk write rule against the live field metadata: one line per problem (issue 10)."""
+    spec = runtime.manifest.writeback.get("zendesk")
+    if runtime.zendesk is None or spec is None:
+        return 0
+    label = "Zendesk fields"
+    try:
+        problems = mapping_problems(runtime.manifest, spec.rules, runtime.zendesk.field_catalog(refresh=True))
+    except errors.ConnectorError as exc:
+        echo(f"{FAIL} {label}: {exc.message}")
+        return 1
+    for problem in problems:
+        echo(f"{FAIL} {label}: writeback.zendesk {problem}")
+    if not problems:
+        echo(f"{OK} {label}: every mapped ticket field id and user field key exists and takes its value")
+    return len(problems)
 
 
 def _namespaces(runtime: Runtime) -> str:

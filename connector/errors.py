@@ -148,6 +148,13 @@ class UpstreamForbidden(UpstreamError):
     code = "upstream_forbidden"
 
 
+class NamespaceUnknown(UpstreamError):
+    """AEP refuses an identity namespace its sandbox does not define: that identity cannot match."""
+
+    code = "namespace_unknown"
+    status = 422
+
+
 class ProfileNotServable(UpstreamError):
     """AEP refuses to serve the profile (identity graph above its guardrail)."""
 

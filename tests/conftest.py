@@ -24,6 +24,7 @@ def aep(aep_sandbox):
     aep_sandbox.faults.reset()
     aep_sandbox.world.clear()
     aep_sandbox.world.default_merge_policy = True
+    aep_sandbox.world.absent_namespaces = set()
     yield aep_sandbox
     aep_sandbox.faults.reset()
 
@@ -61,6 +62,8 @@ def zd(zendesk_sandbox):
     """The running Zendesk emulator with fresh seed data, no faults, an empty request log."""
     zendesk_sandbox.world.reset_data()
     zendesk_sandbox.world.rate_limit = 700
+    zendesk_sandbox.world.rate_limit_headers = ("x-rate-limit", "ratelimit")
+    zendesk_sandbox.world.trigger_category_required = True
     zendesk_sandbox.faults.reset()
     zendesk_sandbox.world.clear()
     yield zendesk_sandbox

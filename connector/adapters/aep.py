@@ -10,12 +10,13 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import quote
 
 import requests
 from cachetools import TTLCache
 
 from connector import errors
-from connector.adapters.http import RetryPolicy, build_session, error_from_response, send
+from connector.adapters.http import RetryPolicy, build_session, describe_body, error_from_response, send
 from connector.config import Settings
 from connector.core.lang import N_
 from connector.core.models import Event, EventPage, Identity, Profile
@@ -128,11 +129,15 @@ class AepClient:
         params = {"schema.name": PROFILE_SCHEMA, "entityId": identity.value,
                   "entityIdNS": identity.namespace, "fields": _fields(fields)}
         params.update(self._merge_param())
-        response = self._call("GET", self._base + ENTITIES_PATH, params=params, allow=(404, 422))
+        response = self._call("GET", self._base + ENTITIES_PATH, params=params, allow=(400, 404, 422))
+        if response.status_code in (400, 404, 422) and _names_namespace(response):
+            raise _namespace_unknown(identity.namespace, response)
         if response.status_code == 404:
             return None
         if response.status_code == 422:
             raise self._unprocessable(response)
+        if response.status_code == 400:
+            raise error_from_response(response, service=SERVICE)
         profiles = _profiles(_json(response))
         return profiles[0] if profiles else None
 
@@ -144,7 +149,11 @@ class AepClient:
             "identities": [{"entityId": i.value, "entityIdNS": {"code": i.namespace}} for i in identities],
         }
         body.update(self._merge_param())
-        response = self._call("POST", self._base + ENTITIES_PATH, json=body, allow=(422,))
+        response = self._call("POST", self._base + ENTITIES_PATH, json=body, allow=(400, 422))
+        if response.status_code in (400, 422) and _names_namespace(response):
+            raise _namespace_unknown("a requested", response)
+        if response.status_code == 400:
+            raise error_from_response(response, service=SERVICE)
         if response.status_code == 422:
             raise self._unprocessable(response)
         return _profiles(_json(response))
@@ -199,6 +208,11 @@ class AepClient:
                 self._merge_policy_id = chosen.get("id") if chosen else ""
                 log.info("aep.merge_policy.resolved", extra={"found": bool(chosen)})
             return self._merge_policy_id or None
+
+    def merge_policy_exists(self, policy_id: str) -> bool:
+        """Whether the sandbox has this merge policy (``check`` of a configured id, §5)."""
+        response = self._call("GET", f"{self._base}{MERGE_POLICIES_PATH}/{quote(policy_id, safe='')}", allow=(404,))
+        return response.status_code != 404
 
     def segment_names(self, ids: Iterable[str]) -> dict[str, str]:
         """Names for audience ids: from the cache, else one bulk-get for the unknown ones (§6)."""
@@ -274,6 +288,20 @@ class AepClient:
                 N_("AEP does not serve this profile: its identity graph is above the 50-identity guardrail"),
                 service=SERVICE, upstream_status=422)
         return error
+
+
+def _names_namespace(response: requests.Response) -> bool:
+    """A refusal that is about the identity namespace (§4: a code the sandbox does not define).
+
+    AEP documents no body for it (§2.7), so any 4xx whose error text names the namespace counts;
+    a plain 404 "profile not found" does not.
+    """
+    return "namespace" in describe_body(response).lower()
+
+
+def _namespace_unknown(namespace: str, response: requests.Response) -> errors.NamespaceUnknown:
+    return errors.NamespaceUnknown(f"AEP does not know the identity namespace {namespace} in this sandbox",
+                                   service=SERVICE, upstream_status=response.status_code)
 
 
 def _fields(fields: Iterable[str]) -> str:

@@ -23,7 +23,9 @@ from zenpy.lib.exception import APIException, RatelimitBudgetExceeded, RecordNot
 from connector import errors
 from connector.adapters.http import RetryPolicy, build_session, error_from_response, retry_after, send
 from connector.adapters.ratelimit import Budget
+from connector.adapters.zendesk_limits import spent_wait
 from connector.config import Settings
+from connector.core.catalogfit import FieldCatalog, FieldMeta
 from connector.metrics import observe_response
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,10 @@ WEBHOOK_URL = "/api/v2/webhooks/{id}"
 SIGNING_SECRET_URL = "/api/v2/webhooks/{id}/signing_secret"
 TRIGGERS_URL = "/api/v2/triggers.json"
 TRIGGER_URL = "/api/v2/triggers/{id}.json"
+TRIGGER_CATEGORIES_URL = "/api/v2/trigger_categories"
+TICKET_FIELDS_URL = "/api/v2/ticket_fields.json"
+USER_FIELDS_URL = "/api/v2/user_fields.json"
+MAX_FIELD_PAGES = 10
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,8 @@ class ZendeskClient:
         self._blocked_until = 0.0  # shared by every thread: after a 429, nobody calls until it passes
         self._budget = budget
         self._credit = threading.local()  # calls reserved by the job running on this thread
+        self._catalog: FieldCatalog | None = None
+        self._catalog_lock = threading.Lock()
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -150,6 +158,31 @@ class ZendeskClient:
         if self._me is None:
             self._me = int(self._get(ME_URL)["user"]["id"])
         return self._me
+
+    def field_catalog(self, *, refresh: bool = False) -> FieldCatalog:
+        """Ticket and user field metadata, read once per process (again when ``refresh``, after a 422)."""
+        with self._catalog_lock:
+            if self._catalog is None or refresh:
+                ticket = {str(f["id"]): _meta(f) for f in self._pages(TICKET_FIELDS_URL, "ticket_fields")
+                          if "id" in f and f.get("active", True)}
+                user = {str(f["key"]): _meta(f) for f in self._pages(USER_FIELDS_URL, "user_fields")
+                        if "key" in f and f.get("active", True)}
+                self._catalog = FieldCatalog(ticket=ticket, user=user)
+                log.info("zendesk.fields.loaded", extra={"ticket_fields": len(ticket), "user_fields": len(user)})
+            return self._catalog
+
+    def _pages(self, path: str, key: str) -> list[dict]:
+        """An offset-paginated list, following ``next_page`` on the same account only."""
+        items: list[dict] = []
+        url: str | None = path
+        for _ in range(MAX_FIELD_PAGES):
+            body = self._get(url or path)
+            items.extend(i for i in body.get(key) or [] if isinstance(i, dict))
+            following = body.get("next_page")
+            if not following or not str(following).startswith(self._base + "/"):
+                break
+            url = str(following)[len(self._base):]
+        return items
 
     def public_key(self, app_id: str) -> str:
         response = self._send("GET", PUBLIC_KEY_URL.format(app_id=app_id), auth=False)
@@ -209,6 +242,15 @@ class ZendeskClient:
     def create_trigger(self, trigger: dict) -> dict:
         return self._json("POST", TRIGGERS_URL, {"trigger": trigger})["trigger"]
 
+    def list_trigger_categories(self) -> list[dict]:
+        """Trigger categories; an account without the feature answers 403/404, which means none."""
+        try:
+            return self._get(TRIGGER_CATEGORIES_URL).get("trigger_categories") or []
+        except errors.UpstreamError as exc:
+            if exc.upstream_status in (403, 404):
+                return []
+            raise
+
     def update_trigger(self, trigger_id: int, trigger: dict) -> None:
         self._send("PUT", TRIGGER_URL.format(id=trigger_id), json={"trigger": trigger})
 
@@ -226,7 +268,7 @@ class ZendeskClient:
             kwargs["auth"] = None
         response = send(self._session, method, self._base + path, service=SERVICE, policy=self.policy, **kwargs)
         if response.status_code >= 400:
-            raise error_from_response(response, service=SERVICE)
+            raise zendesk_error(response)
         return response
 
     def reserve(self, calls: int) -> None:
@@ -264,13 +306,13 @@ class ZendeskClient:
             response = getattr(exc, "response", None)
             if response is None:
                 raise errors.UpstreamError("Zendesk refused the request", service=SERVICE) from None
-            raise error_from_response(response, service=SERVICE) from None
+            raise zendesk_error(response) from None
         except requests.Timeout:
             raise errors.UpstreamUnavailable("Zendesk did not answer in time", service=SERVICE) from None
         except (requests.ConnectionError, requests.exceptions.RetryError):
             raise errors.UpstreamUnavailable("cannot reach Zendesk", service=SERVICE) from None
         except requests.HTTPError as exc:
-            raise error_from_response(exc.response, service=SERVICE) from None
+            raise zendesk_error(exc.response) from None
         except ZenpyException as exc:
             raise errors.UpstreamError(f"Zendesk client error: {exc.__class__.__name__}", service=SERVICE) from None
 
@@ -279,21 +321,36 @@ class ZendeskClient:
         self._last.response = response
         if response.request.method != "GET":  # reads go through send(), which counts them
             observe_response(SERVICE, response.status_code, response.elapsed.total_seconds())
-        wait = None
-        if response.status_code == 429:
-            wait = retry_after(response) or 1.0
-        elif response.headers.get("X-Rate-Limit-Remaining") == "0":
-            wait = _seconds(response.headers.get("ratelimit-reset"))
+        wait = (retry_after(response) or 1.0) if response.status_code == 429 else spent_wait(response.headers)
         if wait:
             self._blocked_until = max(self._blocked_until, time.monotonic() + wait)
             log.info("zendesk.rate_limit.wait", extra={"seconds": wait})
 
 
-def _seconds(value: str | None) -> float | None:
+def zendesk_error(response: requests.Response) -> errors.UpstreamError:
+    """The error tree's error, with Zendesk's ``description`` and each ``details`` entry (§4.1)."""
+    error = error_from_response(response, service=SERVICE)
     try:
-        return float(value) if value else None
+        body = response.json()
     except ValueError:
-        return None
+        return error
+    if not isinstance(body, dict):
+        return error
+    parts = [str(body["description"])] if isinstance(body.get("description"), str) else []
+    details: dict = body["details"] if isinstance(body.get("details"), dict) else {}
+    parts += [str(d.get("description")) for entries in details.values() if isinstance(entries, list)
+              for d in entries if isinstance(d, dict) and d.get("description")]
+    if parts:
+        error.message = f"{error.message}: {'; '.join(parts)}"[:500]
+        error.args = (error.message,)
+    return error
+
+
+def _meta(item: dict) -> FieldMeta:
+    options = tuple(str(o.get("value")) for o in item.get("custom_field_options") or []
+                    if isinstance(o, dict) and o.get("value") is not None)
+    return FieldMeta(type=str(item.get("type") or "text"), title=str(item.get("title") or ""), options=options,
+                     regexp=item.get("regexp_for_validation"))
 
 
 def _requester(user: dict) -> Requester:

@@ -41,7 +41,7 @@ class Attempt:
     namespace: str
     source: str
     masked: str | None
-    outcome: str  # matched | no_profile | not_tried | invalid | missing
+    outcome: str  # matched | no_profile | not_tried | invalid | missing | namespace_unknown | not_servable
     reason: str
     confidence: float | None = None
 

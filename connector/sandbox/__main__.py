@@ -19,10 +19,13 @@ def main() -> None:
     parser.add_argument("--preload", action="store_true", help="generate all seed data before serving")
     parser.add_argument("--print-env", action="store_true",
                         help="also print the CONNECTOR_* settings that point the connector at this emulator")
+    parser.add_argument("--without-namespace", action="append", default=[], metavar="CODE",
+                        help="serve a sandbox that does not define this identity namespace (e.g. CRMID)")
     args = parser.parse_args()
     sandbox = AepSandbox(host=args.host, port=args.port, customers=args.customers)
     if args.preload:
         sandbox.world.preload()
+    sandbox.world.absent_namespaces = set(args.without_namespace)
     sandbox.faults.update(latency_ms=args.latency_ms)
     sandbox.start()
     print(f"AEP emulator listening on {sandbox.url}", flush=True)

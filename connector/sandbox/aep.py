@@ -30,6 +30,8 @@ NAMESPACES = [  # §4.3 list shape
     ("Email_LC_SHA256", 11, "EMAIL", False), ("Phone_E.164", 12, "PHONE", False),
     ("Phone_SHA256", 13, "PHONE", False), ("CRMID", 10001, "CROSS_DEVICE", True),
 ]
+# The scopes of the sandbox credential (§1.1, S24); IMS refuses a token request asking for others.
+SCOPES = frozenset(("openid", "session", "AdobeID", "read_organizations", "additional_info.projectedProductContext"))
 
 
 @dataclass
@@ -49,6 +51,7 @@ class AepWorld:
     customers: int = seed.DEFAULT_CUSTOMERS
     token_ttl: int = 86399
     default_merge_policy: bool = True
+    absent_namespaces: set[str] = field(default_factory=set)  # codes this sandbox does not define (e.g. CRMID)
     faults: Faults = field(default_factory=Faults)
     requests: list[Recorded] = field(default_factory=list)
     tokens: dict[str, float] = field(default_factory=dict)
@@ -62,6 +65,15 @@ class AepWorld:
         for index in range(self.customers):
             seed.profile_entity(index, self.customers)
             seed.events(index, self.customers)
+
+    def namespaces(self) -> list[tuple[str, int, str, bool]]:
+        """The identity namespaces this sandbox defines (§4.3)."""
+        absent = {code.lower() for code in self.absent_namespaces}
+        return [n for n in NAMESPACES if n[0].lower() not in absent]
+
+    def knows_namespace(self, code: str | None) -> bool:
+        """Namespace codes match case-insensitively (§4.2)."""
+        return bool(code) and any(n[0].lower() == str(code).lower() for n in self.namespaces())
 
     def revoke_tokens(self) -> None:
         with self.lock:
@@ -107,6 +119,11 @@ def create_app(world: AepWorld) -> Flask:
             return _ims_error(400, "unsupported_grant_type", "grant_type must be client_credentials")
         if values["client_id"] != CLIENT_ID or values["client_secret"] != CLIENT_SECRET:
             return _ims_error(401, "invalid_client", "invalid client_id or client_secret")
+        asked = {s.strip() for s in values["scope"].split(",") if s.strip()}
+        if not asked or not asked <= SCOPES:
+            # §1.1 (S23): the OAuth-style body; the status is [unverified] (400 or 401), 400 chosen here.
+            return _ims_error(400, "invalid_scope", "The requested scopes are not a subset of the scopes of the "
+                                                    "credential.")
         token = "eyJ" + secrets.token_urlsafe(32)
         with world.lock:
             world.tokens[token] = time.time() + world.token_ttl
@@ -119,12 +136,16 @@ def create_app(world: AepWorld) -> Flask:
             return _events_get(world)
         if schema != PROFILE_SCHEMA:
             return _problem(400, "UPS-1000-400", "schema.name is required (_xdm.context.profile or experienceevent)")
-        if not _merge_policy_ok(world):
-            return _problem(422, "UPS-1002-422", "No default merge policy defined for schema _xdm.context.profile")
+        refused = _merge_policy_refusal(world)
+        if refused is not None:
+            return refused
         entity_id = request.args.get("entityId")
         if not entity_id:
             return _problem(400, "UPS-1000-400", "entityId is required")
-        found = world.index.find(request.args.get("entityIdNS"), entity_id)
+        namespace = request.args.get("entityIdNS")
+        if namespace is not None and not world.knows_namespace(namespace):
+            return _unknown_namespace(namespace)
+        found = world.index.find(namespace, entity_id)
         if found is None:
             # Emulator choice (§2.7: undocumented): a miss is a 404 with an aep/errors body.
             return _problem(404, "UPS-1001-404", "Profile not found")
@@ -142,6 +163,12 @@ def create_app(world: AepWorld) -> Flask:
         if not isinstance(body.get("identities"), list) or not body["identities"]:
             return _problem(400, "UPS-1000-400", "identities is required")
         fields = [f for f in body.get("fields") or [] if isinstance(f, str)]
+        for item in body["identities"]:
+            ns = ((item or {}).get("entityIdNS") or {}).get("code")
+            if ns is not None and not world.knows_namespace(ns):
+                return _unknown_namespace(ns)
+        if body.get("mergePolicyId") and body["mergePolicyId"] != MERGE_POLICY_ID:
+            return _unknown_merge_policy()
         out: dict = {}
         for item in body["identities"]:
             ns = ((item or {}).get("entityIdNS") or {}).get("code")
@@ -195,7 +222,7 @@ def create_app(world: AepWorld) -> Flask:
         return jsonify([{"updateTime": 1495153678000, "code": code, "status": "ACTIVE",
                          "description": f"{code} Namespace", "id": nid, "createTime": 1495153678000,
                          "idType": kind, "name": code, "custom": custom}
-                        for code, nid, kind, custom in NAMESPACES])
+                        for code, nid, kind, custom in world.namespaces()])
 
     @app.post("/__sandbox/faults")
     def set_faults():
@@ -207,6 +234,13 @@ def create_app(world: AepWorld) -> Flask:
         except (TypeError, ValueError) as exc:
             return jsonify(error="bad_fault", message=str(exc)), 400
         return jsonify(ok=True)
+
+    @app.post("/__sandbox/namespaces")
+    def set_namespaces():
+        """``{"absent": ["CRMID"]}``: run as a sandbox that does not define those namespaces."""
+        absent = (request.get_json(silent=True) or {}).get("absent") or []
+        world.absent_namespaces = {str(code) for code in absent}
+        return jsonify(namespaces=[n[0] for n in world.namespaces()])
 
     @app.post("/__sandbox/reset")
     def reset():
@@ -222,6 +256,8 @@ def _gateway_check(world: AepWorld):
     auth = request.headers.get("Authorization", "")
     if not auth:
         return jsonify(error_code="403010", message="Oauth token is missing."), 401
+    if not auth.startswith("Bearer "):  # §1.3: the token goes in a Bearer header, nothing else
+        return jsonify(error_code="401013", message="Oauth token is not valid"), 401
     token = auth.removeprefix("Bearer ").strip()
     with world.lock:
         expiry = world.tokens.get(token)
@@ -248,9 +284,25 @@ def _gateway_check(world: AepWorld):
     return None
 
 
-def _merge_policy_ok(world: AepWorld) -> bool:
+def _merge_policy_refusal(world: AepWorld):
+    """An unknown mergePolicyId is refused; without one, the default applies, or 422 if none (§2.1)."""
     requested = request.args.get("mergePolicyId")
-    return requested == MERGE_POLICY_ID if requested else world.default_merge_policy
+    if requested:
+        return None if requested == MERGE_POLICY_ID else _unknown_merge_policy()
+    if not world.default_merge_policy:
+        return _problem(422, "UPS-1002-422", "No default merge policy defined for schema _xdm.context.profile")
+    return None
+
+
+def _unknown_merge_policy():
+    # Emulator choice (§2.7 documents no code): a client error, never "profile not found".
+    return _problem(400, "UPS-1003-400", "Merge policy not found for the requested mergePolicyId")
+
+
+def _unknown_namespace(code: str):
+    # Emulator choice (§2.7/§4 document no body): a 4xx client error naming the namespace, never a 404
+    # "profile not found", so a sandbox without a custom namespace (e.g. CRMID) is told apart from a miss.
+    return _problem(400, "UPS-1005-400", f"Identity namespace {code} is not defined in this sandbox")
 
 
 def _profile_doc(world: AepWorld, index: int, fields: list[str]) -> dict:
@@ -272,7 +324,10 @@ def _events_get(world: AepWorld):
         return jsonify(error_code=f"{status}000", message="Experience event lookup is not enabled"), status
     if request.args.get("relatedSchema.name") != PROFILE_SCHEMA or not request.args.get("relatedEntityId"):
         return _problem(400, "UPS-1000-400", "relatedSchema.name and relatedEntityId are required")
-    found = world.index.find(request.args.get("relatedEntityIdNS"), request.args["relatedEntityId"])
+    namespace = request.args.get("relatedEntityIdNS")
+    if namespace is not None and not world.knows_namespace(namespace):
+        return _unknown_namespace(namespace)
+    found = world.index.find(namespace, request.args["relatedEntityId"])
     docs = list(seed.events(found, world.customers)) if found is not None else []
     window = (request.args.get("startTime"), request.args.get("endTime"), request.args.getlist("property")[:3])
     if any(window[:2]) or window[2]:

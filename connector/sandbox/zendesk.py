@@ -6,6 +6,7 @@ Wire facts: ../shared/reference/zendesk.md (§3.3/§3.4 shapes, §4 errors and l
 from __future__ import annotations
 
 import base64
+import copy
 import itertools
 import secrets
 import threading
@@ -19,16 +20,24 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask, Response, jsonify, request
 from markupsafe import escape
+from werkzeug.exceptions import HTTPException
 
-from connector.sandbox import seed, zendesk_agents
+from connector.sandbox import seed, zendesk_agents, zendesk_lookups, zendesk_ratelimit
 from connector.sandbox.faults import Faults
 from connector.sandbox.server import RunningEmulator
+from connector.sandbox.zendesk_fields import (
+    accepted_user_fields,
+    invalid_custom_fields,
+    record_invalid,
+    trigger_problems,
+)
 from connector.sandbox.zendesk_hooks import Invocation, deliver, event_body, render
 
 ACCOUNT_ID = 123456
 SUBDOMAIN = "acme"
 AGENT_EMAIL = "connector@acme.example"
 API_TOKEN = "sandbox-zendesk-token"
+OAUTH_TOKEN = "sandbox-zendesk-oauth-token"  # Bearer takes OAuth access tokens only, never API tokens (§3.1)
 INTEGRATION_USER_ID = 1
 APP_ID = "1000"
 INSTALLATION_ID = 2000
@@ -43,6 +52,8 @@ PLAN_LIMITS = {"team": 200, "growth": 400, "professional": 400, "enterprise": 70
 BULK_MAX = 100
 USER_FIELDS = [{"id": 7001, "key": "aep_loyalty_tier", "type": "text", "title": "AEP loyalty tier"},
                {"id": 7002, "key": "aep_lifetime_value", "type": "decimal", "title": "AEP lifetime value"}]
+TRIGGER_CATEGORIES = [{"id": "10001", "name": "Notifications", "position": 0,
+                       "created_at": "2026-11-20T12:00:00Z", "updated_at": "2026-11-20T12:00:00Z"}]
 
 
 @dataclass
@@ -55,6 +66,8 @@ class ZendeskWorld:
     lock: threading.RLock = field(default_factory=threading.RLock)
     sync_delivery: bool = False
     app_url: str | None = None  # where the installed sidebar app points (the connector's /zendesk/sidebar)
+    rate_limit_headers: tuple[str, ...] = zendesk_ratelimit.DEFAULT_FAMILIES  # which header families to send
+    trigger_category_required: bool = True  # §1.3 / open question 11: accounts with categories require one
 
     def __post_init__(self) -> None:
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -72,6 +85,10 @@ class ZendeskWorld:
             self.triggers: dict[int, dict] = {}
             self.ticket_updates: dict[int, list] = {}
             self.job_statuses: dict[str, dict] = {}
+            self.ticket_fields = copy.deepcopy(TICKET_FIELDS)  # tests may change options or types
+            self.user_fields = copy.deepcopy(USER_FIELDS)
+            self.trigger_categories = {c["id"]: dict(c) for c in TRIGGER_CATEGORIES}
+            self.update_log = zendesk_ratelimit.TicketUpdateLog()
             self._ids = itertools.count(1_000_000)
             self._window, self._count = int(time.time() // self.rate_window_s), 0
             self.rate_limited = 0
@@ -189,10 +206,17 @@ def create_app(world: ZendeskWorld) -> Flask:  # noqa: C901 - one route table, k
         if request.path.startswith("/api/"):
             remaining = str(world.remaining())
             reset = str(world.rate_window_s - int(time.time() % world.rate_window_s))
-            response.headers.update({"X-Rate-Limit": str(world.rate_limit), "X-Rate-Limit-Remaining": remaining,
-                                     "ratelimit-limit": str(world.rate_limit), "ratelimit-remaining": remaining,
-                                     "ratelimit-reset": reset})
+            response.headers.update(zendesk_ratelimit.headers(
+                families=world.rate_limit_headers, limit=world.rate_limit, remaining=int(remaining),
+                reset_s=int(reset), method=request.method, path=request.path, updates=world.update_log))
         return response
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        # Zendesk answers JSON everywhere, unknown paths and methods included (§4.1) [unverified: the code]
+        if exc.code in (404, 405):
+            return jsonify(error="InvalidEndpoint", description="Not found"), 404
+        return jsonify(error=exc.name.replace(" ", ""), description=exc.description), exc.code or 500
 
     def _authorized() -> bool:
         header = request.headers.get("Authorization", "")
@@ -202,7 +226,7 @@ def create_app(world: ZendeskWorld) -> Flask:  # noqa: C901 - one route table, k
             except ValueError:
                 return False
             return user == f"{AGENT_EMAIL}/token" and token == API_TOKEN
-        return header == f"Bearer {API_TOKEN}"
+        return header == f"Bearer {OAUTH_TOKEN}"
 
     def not_found():
         return jsonify(error="RecordNotFound", description="Not found"), 404
@@ -231,6 +255,9 @@ def create_app(world: ZendeskWorld) -> Flask:  # noqa: C901 - one route table, k
             ticket = world.tickets.get(ticket_id)
             if ticket is None:
                 return not_found()
+            details = invalid_custom_fields(changes.get("custom_fields") or [], world.ticket_fields)
+            if details:
+                return jsonify(record_invalid(details)), 422
             events = _apply_ticket(world, ticket, changes)
             world.ticket_updates.setdefault(ticket_id, []).append(changes)
         audit = {"id": world.new_id(), "ticket_id": ticket_id, "created_at": ticket["updated_at"],
@@ -255,7 +282,10 @@ def create_app(world: ZendeskWorld) -> Flask:  # noqa: C901 - one route table, k
 
     @app.put("/api/v2/tickets/update_many.json")
     def tickets_update_many():
-        items = (request.get_json(silent=True) or {}).get("tickets")
+        body = request.get_json(silent=True) or {}
+        items = body.get("tickets")
+        if request.args.get("ids") and isinstance(body.get("ticket"), dict):  # the same change for every id (§4.3)
+            items = [{**body["ticket"], "id": int(i)} for i in request.args["ids"].split(",") if i.strip().isdigit()]
         if not isinstance(items, list):
             return jsonify(error="InvalidValue", description="tickets is required"), 400
         if len(items) > BULK_MAX:
@@ -268,6 +298,11 @@ def create_app(world: ZendeskWorld) -> Flask:  # noqa: C901 - one route table, k
                 if ticket is None:
                     results.append({"index": index, "id": changes.get("id"), "error": "TicketNotFound",
                                     "status": "Failed"})
+                    continue
+                details = invalid_custom_fields(changes.get("custom_fields") or [], world.ticket_fields)
+                if details:
+                    results.append({"index": index, "id": ticket["id"], "error": "RecordInvalid", "status": "Failed",
+                                    "details": details["base"][0]["description"]})
                     continue
                 _apply_ticket(world, ticket, changes)
                 world.ticket_updates.setdefault(ticket["id"], []).append(changes)
@@ -317,20 +352,26 @@ def create_app(world: ZendeskWorld) -> Flask:  # noqa: C901 - one route table, k
             user = world.users.get(user_id)
             if user is None:
                 return not_found()
+            values: dict = changes["user_fields"] if isinstance(changes.get("user_fields"), dict) else {}
+            kept, details = accepted_user_fields(values, world.user_fields)
+            if details:
+                return jsonify(record_invalid(details)), 422
             for key, value in changes.items():
                 if key == "user_fields" and isinstance(value, dict):
-                    user["user_fields"].update(value)  # only the listed keys change (§4.4)
+                    user["user_fields"].update(kept)  # only the listed, known keys change (§4.4)
                 elif key not in ("id", "url", "created_at"):
                     user[key] = value
             return jsonify(user=user)
 
     @app.get("/api/v2/ticket_fields.json")
     def ticket_fields():
-        return jsonify(ticket_fields=TICKET_FIELDS, next_page=None, previous_page=None, count=len(TICKET_FIELDS))
+        fields = world.ticket_fields
+        return jsonify(ticket_fields=fields, next_page=None, previous_page=None, count=len(fields))
 
     @app.get("/api/v2/user_fields.json")
     def user_fields():
-        return jsonify(user_fields=USER_FIELDS, next_page=None, previous_page=None, count=len(USER_FIELDS))
+        fields = world.user_fields
+        return jsonify(user_fields=fields, next_page=None, previous_page=None, count=len(fields))
 
     @app.get("/api/v2/webhooks")
     def webhooks_list():
@@ -382,8 +423,9 @@ def create_app(world: ZendeskWorld) -> Flask:  # noqa: C901 - one route table, k
     @app.post("/api/v2/triggers.json")
     def triggers_create():
         body = (request.get_json(silent=True) or {}).get("trigger") or {}
-        if not body.get("title") or not body.get("actions"):
-            return jsonify(error="RecordInvalid", description="Record validation errors"), 422
+        details = trigger_problems(world, body)
+        if details:
+            return jsonify(record_invalid(details)), 422
         trigger = {**body, "id": world.new_id(), "active": body.get("active", True)}
         world.triggers[trigger["id"]] = trigger
         return jsonify(trigger=trigger), 201
@@ -422,7 +464,9 @@ def create_app(world: ZendeskWorld) -> Flask:  # noqa: C901 - one route table, k
                                subject=body.get("subject"))
         return jsonify(ticket=ticket), 201
 
+    zendesk_lookups.register(app, world)
     return app
+
 
 
 _AGENT_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Ticket: {subject}</title></head>
@@ -444,6 +488,10 @@ def _apply_ticket(world: ZendeskWorld, ticket: dict, changes: dict) -> list[dict
         world.comments[ticket["id"]].append(entry)
         events.append({"id": entry["id"], "type": "Comment", "public": entry["public"], "body": entry["body"]})
     by_id = {f["id"]: f for f in ticket["custom_fields"]}
+    for defined in world.ticket_fields:  # a field added after the ticket was created
+        if defined["id"] not in by_id:
+            by_id[defined["id"]] = {"id": defined["id"], "value": None}
+            ticket["custom_fields"].append(by_id[defined["id"]])
     for item in changes.get("custom_fields") or []:
         if item.get("id") in by_id:
             previous = by_id[item["id"]]["value"]

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from connector import errors
+from connector.core.catalogfit import Skip
 from connector.core.fieldfit import FieldMeta, Fitted, fit
 from connector.core.lang import ENGLISH, Lang
 from connector.core.manifest import Manifest, Writeback
@@ -20,6 +21,7 @@ from connector.core.writeplan import Fit, Plan, RecordState, plan
 from connector.logs import bind, unbind
 from connector.metrics import ENRICHMENTS, RATE_LIMIT_WAITS
 from connector.services.lookup import ProfileLookup
+from connector.services.zendesk_fields import SKIPPED, FittedWrites
 from connector.store.db import IDENTITY_POLICY, AuditEntry, JobRow, Store, utcnow
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,7 @@ class ZendeskPort(Protocol):
     def update_ticket(self, ticket_id: int, *, custom_fields: dict, add_tags: list[str], note: str | None) -> None: ...
     def update_user(self, requester, user_fields: dict) -> None: ...
     def reserve(self, calls: int) -> None: ...
+    def field_catalog(self, *, refresh: bool = False): ...
 
 
 def _fields_of(spec: Writeback, obj: str) -> list[str]:
@@ -148,14 +151,25 @@ class Enrichment:
         state = RecordState(fields=ticket.custom_fields, tags=ticket.tags, user_fields=requester.user_fields)
         changes = plan(card=card, spec=spec, state=state, last_written=self.store.last_written(job.record_key),
                        note_needed=note_needed, lang=self.lang)
-        if changes.record_changes:
-            self.zendesk.update_ticket(ticket_id, custom_fields=changes.fields, add_tags=changes.add_tags,
-                                       note=changes.note)
-            self._audit(job.record_key, changes, card, scopes=("ticket.",))
-        if changes.user_fields:
-            self.zendesk.update_user(requester, changes.user_fields)
-            self._audit(job.record_key, changes, card, scopes=("user.",))
+        writes = FittedWrites(self.zendesk, changes, state)  # only values that fit the account's fields
+        if writes.plan.record_changes:
+            writes.write_ticket(ticket_id)
+            self._audit(job.record_key, writes.plan, card, scopes=("ticket.",))
+        if writes.plan.user_fields:
+            writes.write_user(requester)
+            self._audit(job.record_key, writes.plan, card, scopes=("user.",))
+        self._record_skips(job.record_key, writes.skipped(), card)
+        changes = writes.plan
         return changes.reason, job.note_written or changes.note is not None or not note_needed
+
+    def _record_skips(self, key: str, skips: list[Skip], card: Card) -> None:
+        """The ledger says which planned values were not written, and why (no value: nothing was written)."""
+        before = self.store.last_skipped(key) if skips else {}
+        skips = [s for s in skips if before.get(s.target) != s.reason]  # each reason once, not at every run
+        if skips:
+            self.store.record_writes(key, [AuditEntry(s.target, s.reason, SKIPPED) for s in skips],
+                                     profile_id=card.profile_id, profile_last_modified=card.last_modified_at,
+                                     namespace=card.matched.namespace if card.matched else None)
 
     def _salesforce_record(self, obj: str, record_id: str) -> str:
         """Case → its contact; Contact/Lead → itself. Re-read (deliveries are late and out of order),
@@ -224,7 +238,7 @@ class Enrichment:
                        fit=self._salesforce_fit(obj), lang=self.lang)
         if changes.skipped and card.writable:  # values the fields cannot take: the ledger says so, once
             text = "skipped " + "; ".join(f"{target}: {why}" for target, why in changes.skipped)
-            if last.get(f"{obj}.*") != text:
+            if self.store.last_skipped(key).get(f"{obj}.*") != text:
                 self.store.record_writes(key, [AuditEntry(f"{obj}.*", text, "skipped")], profile_id=card.profile_id,
                                          profile_last_modified=card.last_modified_at,
                                          namespace=card.matched.namespace if card.matched else None)

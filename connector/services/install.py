@@ -28,11 +28,14 @@ def webhook_spec(endpoint: str) -> dict:
             "description": "Ticket created → AEP profile lookup and write-back (aep-crm-connector)"}
 
 
-def trigger_spec(webhook_id: str) -> dict:
+def trigger_spec(webhook_id: str, category_id: str | None = None) -> dict:
     # Create-only: the connector's own updates never fire it (reference/zendesk.md §1.3 loop guard).
-    return {"title": TRIGGER_TITLE, "active": True,
+    spec = {"title": TRIGGER_TITLE, "active": True,
             "conditions": {"all": [{"field": "update_type", "operator": "is", "value": "Create"}], "any": []},
             "actions": [{"field": "notification_webhook", "value": [webhook_id, TRIGGER_BODY]}]}
+    if category_id:  # accounts with trigger categories refuse a trigger without one (§1.3)
+        spec["category_id"] = str(category_id)
+    return spec
 
 
 def install_zendesk(zendesk: Any, *, endpoint: str, store_secret: Callable[[str], None],
@@ -46,10 +49,20 @@ def install_zendesk(zendesk: Any, *, endpoint: str, store_secret: Callable[[str]
     if not dry_run:
         store_secret(zendesk.signing_secret(report.webhook_id))
     triggers = zendesk.list_triggers()
-    report.trigger_id = _ensure(report, "trigger", TRIGGER_TITLE, trigger_spec(report.webhook_id or "<new webhook>"),
-                                next((t for t in triggers if t.get("title") == TRIGGER_TITLE), None),
+    existing = next((t for t in triggers if t.get("title") == TRIGGER_TITLE), None)
+    category = _category(zendesk, existing)
+    report.trigger_id = _ensure(report, "trigger", TRIGGER_TITLE,
+                                trigger_spec(report.webhook_id or "<new webhook>", category), existing,
                                 zendesk.create_trigger, zendesk.update_trigger, dry_run)
     return report
+
+
+def _category(zendesk: Any, existing: dict | None) -> str | None:
+    """The trigger's category: where an admin moved it, else the account's first (None: no categories)."""
+    if existing and existing.get("category_id"):
+        return str(existing["category_id"])
+    categories = sorted(zendesk.list_trigger_categories(), key=lambda c: c.get("position") or 0)
+    return str(categories[0]["id"]) if categories else None
 
 
 def _ensure(report: InstallReport, kind: str, label: str, wanted: dict, existing: dict | None,

@@ -6,8 +6,11 @@ segment names come from a preloaded cache, so that neither adds a round trip to 
 from __future__ import annotations
 
 import logging
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Protocol
+
+from cachetools import TTLCache
 
 from connector import errors
 from connector.core.card import build_card, memberships
@@ -18,6 +21,9 @@ from connector.core.models import Attempt, Candidate, Card, Contact, EventPage, 
 from connector.services.cache import Bundle, ProfileCache, RedisProfileCache
 
 log = logging.getLogger(__name__)
+
+NAMESPACE_UNKNOWN = "namespace unknown in this sandbox"
+UNKNOWN_NAMESPACE_TTL = 600  # an admin may add the namespace: ask AEP again after ten minutes
 
 
 class ProfileSource(Protocol):
@@ -34,6 +40,8 @@ class ProfileLookup:
         self.cache = cache
         self._executor = executor
         self._fields = manifest.profile_fields()
+        self._unknown_namespaces: TTLCache = TTLCache(maxsize=64, ttl=UNKNOWN_NAMESPACE_TTL)
+        self._unknown_lock = threading.Lock()
 
     def by_identity(self, namespace: str, value: str, *, refresh: bool = False, lang: Lang = ENGLISH) -> Card:
         """Card for an explicit namespace + value (lookup API, CLI)."""
@@ -70,8 +78,21 @@ class ProfileLookup:
     def _card(self, found: list[Candidate], skipped: list[Attempt], *, refresh: bool, lang: Lang) -> Card:
         attempts: list[Attempt] = []
         for position, candidate in enumerate(found):
+            namespace = candidate.identity.namespace.lower()
+            with self._unknown_lock:
+                unknown = namespace in self._unknown_namespaces
+            if unknown:
+                attempts.append(_attempt(candidate, "namespace_unknown", NAMESPACE_UNKNOWN))
+                continue
             try:
                 bundle = self._bundle(candidate.identity, refresh=refresh)
+            except errors.NamespaceUnknown:
+                # One candidate's failure, not the lookup's: the next identity may still match.
+                with self._unknown_lock:
+                    self._unknown_namespaces[namespace] = True
+                log.warning("lookup.namespace_unknown", extra={"namespace": candidate.identity.namespace})
+                attempts.append(_attempt(candidate, "namespace_unknown", NAMESPACE_UNKNOWN))
+                continue
             except errors.ProfileNotServable as exc:
                 attempts.append(_attempt(candidate, "not_servable", lang._(exc.message)))
                 rest = _rest(found[position + 1:], lang._(N_("the profile cannot be served, whatever the identity")))

@@ -210,7 +210,16 @@ class Store:
     def last_written(self, record_key: str) -> dict[str, str | None]:
         """target → the value the connector last wrote there (for never_overwrite_human_edit)."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(audit.c.target, audit.c.value).where(audit.c.record_key == record_key)
+            rows = conn.execute(select(audit.c.target, audit.c.value).where(audit.c.record_key == record_key,
+                                                                             audit.c.policy != "skipped")
+                                .order_by(audit.c.id)).all()
+        return {r.target: r.value for r in rows}
+
+    def last_skipped(self, record_key: str) -> dict[str, str | None]:
+        """target → why the connector last left a planned value out (ledger rows of policy ``skipped``)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(audit.c.target, audit.c.value).where(audit.c.record_key == record_key,
+                                                                             audit.c.policy == "skipped")
                                 .order_by(audit.c.id)).all()
         return {r.target: r.value for r in rows}
 
@@ -229,8 +238,8 @@ class Store:
 
     def _latest(self, condition: Any) -> list[dict]:
         with self.engine.connect() as conn:
-            rows = conn.execute(select(audit).where(condition, audit.c.policy.not_in((FORGOTTEN, IDENTITY_POLICY)))
-                                .order_by(audit.c.id)).all()
+            kept = audit.c.policy.not_in((FORGOTTEN, IDENTITY_POLICY, "skipped"))  # not values written to a CRM
+            rows = conn.execute(select(audit).where(condition, kept).order_by(audit.c.id)).all()
         latest: dict[tuple[str, str], dict] = {}
         for row in rows:
             latest[(row.record_key, row.target)] = dict(row._mapping)

@@ -33,8 +33,10 @@ def test_ticket_created_is_enriched_with_one_ticket_put(zd, aep, zruntime, insta
     assert [i.statuses for i in zd.world.invocations] == [[202]]
 
     calls = [(m, p) for m, p, _ in zd.world.calls()]
-    # users/me once per process (the loop guard's "who am I"), then one read and one write per record
+    # users/me (the loop guard's "who am I") and the field metadata once per process, then one read
+    # and one write per record
     assert calls == [("GET", "/api/v2/users/me.json"), ("GET", f"/api/v2/tickets/{tid}.json"),
+                     ("GET", "/api/v2/ticket_fields.json"), ("GET", "/api/v2/user_fields.json"),
                      ("PUT", f"/api/v2/tickets/{tid}.json"), ("PUT", f"/api/v2/users/{REQUESTER}.json")]
     put_ticket = zd.world.ticket_updates[tid]
     assert len(put_ticket) == 1
@@ -141,11 +143,13 @@ def test_aep_errors_are_retried_to_exactly_one_note(zd, aep, zruntime, installed
 
 def test_persistent_failure_goes_to_the_dead_letters_and_replays(zd, zruntime, installed):
     zruntime.start_workers()
-    zd.faults.script(Scripted(status=422, path="/api/v2/tickets/", method="PUT",
+    # a 422 makes the connector re-read the field metadata and try once more: refuse both
+    zd.faults.script(Scripted(status=422, path="/api/v2/tickets/", method="PUT", times=2,
                               body={"error": "RecordInvalid", "description": "Record validation errors"}))
     ticket, job = enrich_ticket(zd, zruntime)
     key = f"zendesk:ticket:{ticket['id']}"
     assert job.status == "dead" and "HTTP 422" in job.last_error
+    assert len(zd.world.calls("/api/v2/ticket_fields.json")) == 2
     assert [j.record_key for j in zruntime.store.list_jobs(status="dead")] == [key]
     assert zd.world.notes(ticket["id"]) == []
     assert zruntime.store.requeue(key)

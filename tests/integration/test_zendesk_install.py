@@ -34,7 +34,8 @@ def test_dry_run_changes_nothing(env, zd):
     assert "would create webhook 'AEP profile enrichment'" in result.stdout
     assert "would create trigger 'AEP: enrich new tickets'" in result.stdout
     assert zd.world.webhooks == {} and zd.world.triggers == {}
-    assert [m for m, _, _ in zd.world.calls()] == ["GET", "GET"]
+    assert [(m, p) for m, p, _ in zd.world.calls()] == [
+        ("GET", "/api/v2/webhooks"), ("GET", "/api/v2/triggers.json"), ("GET", "/api/v2/trigger_categories")]
 
 
 def test_install_creates_then_is_idempotent_and_stores_the_secret(env, zd, zsettings):
@@ -45,6 +46,7 @@ def test_install_creates_then_is_idempotent_and_stores_the_secret(env, zd, zsett
     assert hook["endpoint"] == ENDPOINT and hook["subscriptions"] == ["conditional_ticket_events"]
     assert trigger["conditions"]["all"] == [{"field": "update_type", "operator": "is", "value": "Create"}]
     assert trigger["actions"][0]["value"][0] == hook["id"]
+    assert trigger["category_id"] == "10001"  # the emulator, like Zendesk, refuses a trigger without one
     assert Store(zsettings.database_url).get_setting("zendesk.webhook_secret") == zd.world.secrets[hook["id"]]
 
     zd.world.clear()
@@ -83,3 +85,21 @@ def test_jobs_list_and_retry(env, zsettings):
     assert store.job("zendesk:ticket:9").status == "pending"
     unknown = run(env, "jobs", "retry", "zendesk:ticket:404")
     assert unknown.exit_code == 1 and "zendesk:ticket:404" in unknown.stderr
+
+
+def test_install_keeps_the_category_an_admin_chose_and_works_without_categories(env, zd):
+    zd.world.trigger_categories["10002"] = {"id": "10002", "name": "Integrations", "position": 1}
+    assert run(env, "zendesk", "install", "--endpoint", ENDPOINT).exit_code == 0
+    (trigger,) = zd.world.triggers.values()
+    trigger["category_id"] = "10002"  # moved in Admin Center
+    zd.world.clear()
+    again = run(env, "zendesk", "install", "--endpoint", ENDPOINT)
+    assert "is up to date" in again.stdout and trigger["category_id"] == "10002"
+    assert ("GET", "/api/v2/trigger_categories") not in [(m, p) for m, p, _ in zd.world.calls()]
+
+    zd.world.reset_data()
+    zd.world.trigger_categories.clear()
+    zd.world.trigger_category_required = False  # an account without trigger categories
+    assert run(env, "zendesk", "install", "--endpoint", ENDPOINT).exit_code == 0
+    (trigger,) = zd.world.triggers.values()
+    assert "category_id" not in trigger
