@@ -5,8 +5,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from connector.core.consent import Withheld, consent_values, evaluate
 from connector.core.formats import badge, display
-from connector.core.manifest import EventSectionSpec, Manifest
+from connector.core.manifest import EventSectionSpec, FieldSpec, Manifest, WriteRule
 from connector.core.models import (
     Attempt,
     Card,
@@ -70,9 +71,16 @@ def build_card(
     segment_names: Mapping[str, str],
     events: EventPage,
 ) -> Card:
-    sections = [_attribute_section(manifest, spec, profile) for spec in manifest.sections]
-    sections.append(_audience_section(manifest, profile, segment_names))
-    sections.extend(_event_section(spec, events, manifest.currency) for spec in manifest.events.sections)
+    consents = consent_values(profile.entity, manifest.consent_paths())
+    withheld: dict[str, Withheld] = {}
+    for item_key, requirement in _requirements(manifest):
+        verdict = evaluate(requirement, consents, manifest.policy)
+        if verdict is not None:
+            withheld[item_key] = verdict
+    sections = [_attribute_section(manifest, spec, profile, withheld) for spec in manifest.sections]
+    sections.append(_hide(_audience_section(manifest, profile, segment_names), withheld.get("audiences")))
+    sections.extend(_hide(_event_section(spec, events, manifest.currency), withheld.get(spec.key))
+                    for spec in manifest.events.sections)
     return Card(
         status="found",
         match=match,
@@ -81,12 +89,50 @@ def build_card(
         confidence=confidence,
         writable=confidence >= manifest.identity.write_min_confidence,
         sections=sections,
+        withheld={key: w.reason for key, w in withheld.items()},
     )
 
 
-def _attribute_section(manifest: Manifest, spec, profile: Profile) -> CardSection:
+def rule_key(rule: WriteRule) -> str:
+    """The key under which ``Card.withheld`` records a write-back rule's own requirement."""
+    return f"rule:{rule.target}={rule.value}"
+
+
+def _requirements(manifest: Manifest):
+    """(withheld key, requirement) for everything the manifest guards: fields, sections, rules."""
+    for section in manifest.sections:
+        for spec in section.fields:
+            if spec.requires:
+                yield spec.key, spec.requires
+    if manifest.audiences.requires:
+        yield "audiences", manifest.audiences.requires
+    for event_spec in manifest.events.sections:
+        if event_spec.requires:
+            yield event_spec.key, event_spec.requires
+    for writeback in manifest.writeback.values():
+        for rule in writeback.rules:
+            if rule.requires:
+                yield rule_key(rule), rule.requires
+
+
+def _hide(section: CardSection, verdict: Withheld | None) -> CardSection:
+    if verdict is None:
+        return section
+    return CardSection(section.key, section.title, section.kind, [], None, notice=verdict.display,
+                       hidden=verdict.reason)
+
+
+def _hidden_item(field: FieldSpec, verdict: Withheld) -> dict:
+    return {"key": field.key, "label": field.label, "value": None, "display": verdict.display,
+            "format": field.format, "badge": None, "hidden": True, "hidden_reason": verdict.reason}
+
+
+def _attribute_section(manifest: Manifest, spec, profile: Profile, withheld: dict[str, Withheld]) -> CardSection:
     items = []
     for field in spec.fields:
+        if field.key in withheld:
+            items.append(_hidden_item(field, withheld[field.key]))
+            continue
         value = get_path(profile.entity, field.path)
         items.append({
             "key": field.key,

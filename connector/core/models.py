@@ -96,9 +96,11 @@ class CardField:
     display: str
     format: str
     badge: dict | None = None
+    hidden: bool = False  # the agent policy withholds it: no value, display says why
+    hidden_reason: str | None = None
 
     def to_dict(self) -> dict:
-        return {
+        shown = {
             "key": self.key,
             "label": self.label,
             "value": self.value,
@@ -106,6 +108,7 @@ class CardField:
             "format": self.format,
             "badge": self.badge,
         }
+        return shown | ({"hidden": True, "hidden_reason": self.hidden_reason} if self.hidden else {})
 
 
 @dataclass
@@ -116,6 +119,7 @@ class CardSection:
     items: list[dict] = field(default_factory=list)
     freshness: datetime | None = None
     notice: str | None = None
+    hidden: str | None = None  # the agent policy withholds the whole section: the reason (notice says it too)
 
     def to_dict(self) -> dict:
         return {
@@ -125,6 +129,7 @@ class CardSection:
             "items": self.items,
             "freshness": iso(self.freshness),
             "notice": self.notice,
+            "hidden": self.hidden,
         }
 
 
@@ -139,6 +144,9 @@ class Card:
     confidence: float | None = None
     writable: bool = False
     sections: list[CardSection] = field(default_factory=list)
+    # What the agent policy withholds, by card field key, "audiences", event section key, or
+    # write-back rule (``rule:<target>=<value>``): the reason. Kept for the write plan, not rendered.
+    withheld: dict[str, str] = field(default_factory=dict)
 
     @property
     def matched(self) -> Attempt | None:

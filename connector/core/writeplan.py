@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from connector.core.card import rule_key
 from connector.core.formats import MISSING
 from connector.core.manifest import Writeback, WriteRule
 from connector.core.models import Card
@@ -34,10 +35,12 @@ class Plan:
     note: str | None = None
     audit: list[tuple[str, str | None, str]] = field(default_factory=list)  # target, value, policy
     reason: str = "written"
+    remove_tags: list[str] = field(default_factory=list)  # tags the connector wrote that the policy now withholds
+    withheld: dict[str, str] = field(default_factory=dict)  # target → why the agent policy keeps it unwritten
 
     @property
     def record_changes(self) -> bool:
-        return bool(self.fields or self.add_tags or self.note)
+        return bool(self.fields or self.add_tags or self.note or self.remove_tags)
 
     @property
     def empty(self) -> bool:
@@ -54,6 +57,11 @@ def plan(*, card: Card, spec: Writeback, state: RecordState, last_written: Mappi
     result = Plan()
     stamps = [r for r in spec.rules if r.value == "enriched_at"]
     for rule in spec.rules:
+        reason = withheld_reason(card, rule)
+        if reason is not None:
+            result.withheld[rule.target] = reason
+            withdraw(rule, state, last_written, result)
+            continue
         value = resolve(card, rule.value)
         if value is None or rule in stamps:
             continue
@@ -141,7 +149,9 @@ def note_text(card: Card) -> str:
         confidence = round((card.confidence or 0) * 100)
         lines.append(f"Matched by {matched.namespace} ({matched.masked}), confidence {confidence}%")
     for section in card.sections:
-        if section.kind == "attributes":
+        if section.hidden:
+            lines.append(f"{section.title}: {section.notice}")
+        elif section.kind == "attributes":
             for item in section.items:
                 if item["display"] != MISSING:
                     badge = f" ({item['badge']['label']})" if item.get("badge") else ""
@@ -154,6 +164,30 @@ def note_text(card: Card) -> str:
     if card.last_modified_at:
         lines.append(f"Profile updated {card.last_modified_at.isoformat().replace('+00:00', 'Z')}")
     return "\n".join(lines)
+
+
+def withheld_reason(card: Card, rule: WriteRule) -> str | None:
+    """Why the agent policy keeps this rule from writing (its own requirement, or its card field's)."""
+    return card.withheld.get(rule_key(rule)) or card.withheld.get(rule.field_key)
+
+
+def withdraw(rule: WriteRule, state: RecordState, last: Mapping[str, str | None], out: Plan) -> None:
+    """Blank what the connector wrote for a rule the policy now withholds, where it still holds that
+    value (an agent's edit stays); tags go only when the rule has a prefix that names them."""
+    if rule.target == "ticket.tags":
+        for tag in sorted(state.tags):
+            written = last.get(f"ticket.tags.{tag}")
+            if rule.prefix and tag.startswith(rule.prefix) and written is not None and tag not in out.remove_tags:
+                out.remove_tags.append(tag)
+                out.audit.append((f"ticket.tags.{tag}", None, "withdrawn"))
+        return
+    scope, _, name = rule.target.rpartition(".")
+    current_values = state.user_fields if scope == "user.user_fields" else state.fields
+    target_values = out.user_fields if scope == "user.user_fields" else out.fields
+    written = last.get(rule.target)
+    if written is not None and not _blank(current_values.get(name)) and same(current_values.get(name), written):
+        target_values[name] = None
+        out.audit.append((rule.target, None, "withdrawn"))
 
 
 def _blank(value: Any) -> bool:
