@@ -89,7 +89,7 @@ def build_card(
         confidence=confidence,
         writable=confidence >= manifest.identity.write_min_confidence,
         sections=sections,
-        withheld={key: w.reason for key, w in withheld.items()},
+        withheld=withheld,
     )
 
 

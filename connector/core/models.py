@@ -4,7 +4,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from connector.core.consent import Withheld
 
 
 @dataclass(frozen=True)
@@ -145,8 +148,8 @@ class Card:
     writable: bool = False
     sections: list[CardSection] = field(default_factory=list)
     # What the agent policy withholds, by card field key, "audiences", event section key, or
-    # write-back rule (``rule:<target>=<value>``): the reason. Kept for the write plan, not rendered.
-    withheld: dict[str, str] = field(default_factory=dict)
+    # write-back rule (``rule:<target>=<value>``), and why. Kept for the write plan, not rendered.
+    withheld: dict[str, Withheld] = field(default_factory=dict)
 
     @property
     def matched(self) -> Attempt | None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connector.core.card import rule_key
+from connector.core.consent import Withheld
 from connector.core.formats import MISSING
 from connector.core.manifest import Writeback, WriteRule
 from connector.core.models import Card
@@ -57,9 +58,9 @@ def plan(*, card: Card, spec: Writeback, state: RecordState, last_written: Mappi
     result = Plan()
     stamps = [r for r in spec.rules if r.value == "enriched_at"]
     for rule in spec.rules:
-        reason = withheld_reason(card, rule)
-        if reason is not None:
-            result.withheld[rule.target] = reason
+        verdict = withheld_by(card, rule)
+        if verdict is not None:
+            result.withheld[rule.target] = verdict.reason
             withdraw(rule, state, last_written, result)
             continue
         value = resolve(card, rule.value)
@@ -166,7 +167,7 @@ def note_text(card: Card) -> str:
     return "\n".join(lines)
 
 
-def withheld_reason(card: Card, rule: WriteRule) -> str | None:
+def withheld_by(card: Card, rule: WriteRule) -> Withheld | None:
     """Why the agent policy keeps this rule from writing (its own requirement, or its card field's)."""
     return card.withheld.get(rule_key(rule)) or card.withheld.get(rule.field_key)
 

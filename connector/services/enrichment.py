@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from connector import errors
@@ -41,9 +42,44 @@ class SalesforcePort(Protocol):
 
 class ZendeskPort(Protocol):
     def read_ticket(self, ticket_id: int): ...
-    def update_ticket(self, ticket_id: int, *, custom_fields: dict, add_tags: list[str], note: str | None) -> None: ...
+    def update_ticket(self, ticket_id: int, *, custom_fields: dict, add_tags: list[str], note: str | None,
+                      remove_tags: list[str] | None = None) -> None: ...
     def update_user(self, requester, user_fields: dict) -> None: ...
     def reserve(self, calls: int) -> None: ...
+
+
+@dataclass
+class ZendeskDraft:
+    """What enriching one ticket would write (``outcome`` set when there is nothing to plan)."""
+
+    key: str
+    ticket: Any
+    outcome: str | None = None
+    card: Card | None = None
+    spec: Writeback | None = None
+    state: RecordState = field(default_factory=RecordState)
+    last_written: dict = field(default_factory=dict)
+    changes: Plan = field(default_factory=Plan)
+    note_needed: bool = False
+
+
+@dataclass
+class SalesforceDraft:
+    """What enriching one record would PATCH: the records read, and each one's plan."""
+
+    outcome: str | None = None
+    card: Card | None = None
+    spec: Writeback | None = None
+    records: list[tuple[str, str, dict]] = field(default_factory=list)
+    plans: list[tuple[str, str, Plan]] = field(default_factory=list)
+
+    @property
+    def writes(self) -> list[tuple[str, str, Plan]]:
+        return [p for p in self.plans if p[2].fields]
+
+
+def salesforce_rules(spec: Writeback, obj: str) -> Writeback:
+    return Writeback(rules=tuple(r for r in spec.rules if r.target.split(".", 1)[0] == obj))
 
 
 def _fields_of(spec: Writeback, obj: str) -> list[str]:
@@ -72,6 +108,9 @@ class Enrichment:
         self.zendesk = zendesk
         self.salesforce = salesforce
         self.salesforce_api_share = salesforce_api_share
+        # Called with (ticket id, requester) whenever a ticket is read, so that the sidebar's
+        # per-ticket requester cache can be primed by the job that ran on ticket creation.
+        self.on_ticket_read: Callable[[int, Any], None] | None = None
 
     def run(self, key: str) -> str:
         """Process one job; returns what became of it (done outcome, retry, dead, skipped)."""
@@ -128,45 +167,76 @@ class Enrichment:
     def _zendesk_ticket(self, ticket_id: int, job: JobRow) -> tuple[str, bool]:
         if self.zendesk is None:
             raise errors.ConfigError("Zendesk is not configured (CONNECTOR_ZENDESK_URL…)")
-        spec = self.manifest.writeback.get("zendesk")
         self.zendesk.reserve(ZENDESK_CALLS_PER_JOB)  # all or nothing: no read that cannot be followed by its write
+        draft = self.draft_zendesk(ticket_id, note_written=job.note_written)
+        if draft.outcome is not None:
+            return draft.outcome, job.note_written
+        self.write_zendesk(draft)
+        changes = draft.changes
+        return changes.reason, job.note_written or changes.note is not None or not draft.note_needed
+
+    def draft_zendesk(self, ticket_id: int, *, note_written: bool | None = None) -> ZendeskDraft:
+        """Read the ticket, look up its requester and plan the write, without writing (preview and job share it)."""
+        if self.zendesk is None:
+            raise errors.ConfigError("Zendesk is not configured (CONNECTOR_ZENDESK_URL…)")
+        key = record_key("zendesk", "ticket", ticket_id)
+        spec = self.manifest.writeback.get("zendesk")
         ticket = self.zendesk.read_ticket(ticket_id)
         requester = ticket.requester
+        if self.on_ticket_read is not None:
+            self.on_ticket_read(ticket_id, requester)
         if requester is None or spec is None:
-            return "no_requester" if requester is None else "no_rules", job.note_written
+            return ZendeskDraft(key, ticket, outcome="no_requester" if requester is None else "no_rules")
         contact = Contact(email=requester.email, phone=requester.phone, crm_id=requester.external_id,
                           external_id=requester.external_id)
         card = self.lookup.by_contact(contact)
+        if note_written is None:
+            job = self.store.job(key)
+            note_written = bool(job and job.note_written)
         # The marker tag travels in the same PUT as the note, so it proves the note was written
         # even when the worker died before recording it.
-        note_needed = (spec.marker_tag not in ticket.tags) if spec.marker_tag else not job.note_written
+        note_needed = (spec.marker_tag not in ticket.tags) if spec.marker_tag else not note_written
         state = RecordState(fields=ticket.custom_fields, tags=ticket.tags, user_fields=requester.user_fields)
-        changes = plan(card=card, spec=spec, state=state, last_written=self.store.last_written(job.record_key),
-                       note_needed=note_needed)
+        last = self.store.last_written(key)
+        changes = plan(card=card, spec=spec, state=state, last_written=last, note_needed=note_needed)
+        return ZendeskDraft(key, ticket, card=card, spec=spec, state=state, last_written=last, changes=changes,
+                            note_needed=note_needed)
+
+    def write_zendesk(self, draft: ZendeskDraft) -> None:
+        """Write a planned diff: one ticket PUT (note, fields, tags added and removed), one user PUT."""
+        assert self.zendesk is not None and draft.card is not None
+        changes, ticket_id = draft.changes, draft.ticket.id
         if changes.record_changes:
             self.zendesk.update_ticket(ticket_id, custom_fields=changes.fields, add_tags=changes.add_tags,
-                                       note=changes.note)
-            self._audit(job.record_key, changes, card, scopes=("ticket.",))
+                                       note=changes.note, remove_tags=changes.remove_tags)
+            self._audit(draft.key, changes, draft.card, scopes=("ticket.",))
         if changes.user_fields:
-            self.zendesk.update_user(requester, changes.user_fields)
-            self._audit(job.record_key, changes, card, scopes=("user.",))
-        return changes.reason, job.note_written or changes.note is not None or not note_needed
+            self.zendesk.update_user(draft.ticket.requester, changes.user_fields)
+            self._audit(draft.key, changes, draft.card, scopes=("user.",))
 
     def _salesforce_record(self, obj: str, record_id: str) -> str:
         """Case → its contact; Contact/Lead → itself. Re-read (deliveries are late and out of order),
         look up, and PATCH only the changed fields: one call, or one sObject Collections call for two records."""
+        self._check_salesforce_budget()
+        draft = self.draft_salesforce(obj, record_id)
+        if draft.outcome is not None:
+            return draft.outcome
+        self.write_salesforce(draft)
+        return "written"
+
+    def draft_salesforce(self, obj: str, record_id: str) -> SalesforceDraft:
+        """Read the record (a Case and its Contact), look up, plan each record's PATCH; write nothing."""
         sf = self.salesforce
         spec = self.manifest.writeback.get("salesforce")
         if sf is None:
             raise errors.ConfigError("Salesforce is not configured (CONNECTOR_SALESFORCE_INSTANCE_URL…)")
         if spec is None:
-            return "no_rules"
-        self._check_salesforce_budget()
+            return SalesforceDraft(outcome="no_rules")
         records: list[tuple[str, str, dict]] = []
         if obj == "Case":
             case = sf.get("Case", record_id, ["Id", "ContactId", *_fields_of(spec, "Case")])
             if not case.get("ContactId"):
-                return "no_contact"
+                return SalesforceDraft(outcome="no_contact")
             records.append(("Case", record_id, case))
             person_obj, person_id = "Contact", str(case["ContactId"])
         else:
@@ -176,13 +246,18 @@ class Enrichment:
         records.insert(0, (person_obj, person_id, person))
         card = self.lookup.by_contact(Contact(email=person.get("Email"), phone=person.get("Phone"),
                                               crm_id=person.get("AEP_CRM_Id__c")))
-        plans = [p for p in (self._plan_salesforce(card, spec, o, i, current) for o, i, current in records) if p]
-        if not plans:
+        planned = [self._plan_salesforce_all(card, spec, o, i, current) for o, i, current in records]
+        draft = SalesforceDraft(card=card, spec=spec, records=records, plans=planned)
+        if not draft.writes:
             if card.status != "found":
-                return "no_profile" if card.status == "not_found" else card.status
-            return "unchanged" if card.writable else "low_confidence"
-        self._write_salesforce([(card, *p) for p in plans])
-        return "written"
+                draft.outcome = "no_profile" if card.status == "not_found" else card.status
+            else:
+                draft.outcome = "unchanged" if card.writable else "low_confidence"
+        return draft
+
+    def write_salesforce(self, draft: SalesforceDraft) -> None:
+        assert draft.card is not None
+        self._write_salesforce([(draft.card, *p) for p in draft.writes])
 
     def backfill_salesforce(self, obj: str, *, limit: int) -> dict[str, int]:
         """Enrich existing records in bulk: one query per 200 records, one sObject Collections PATCH per 200."""
@@ -211,12 +286,16 @@ class Enrichment:
 
     def _plan_salesforce(self, card: Card, spec: Writeback, obj: str, record_id: str,
                          current: dict) -> tuple[str, str, Plan] | None:
+        planned = self._plan_salesforce_all(card, spec, obj, record_id, current)
+        return planned if planned[2].fields else None
+
+    def _plan_salesforce_all(self, card: Card, spec: Writeback, obj: str, record_id: str,
+                             current: dict) -> tuple[str, str, Plan]:
         key = record_key("salesforce", obj, record_id)
-        rules = Writeback(rules=tuple(r for r in spec.rules if r.target.split(".", 1)[0] == obj))
-        changes = plan(card=card, spec=rules, state=RecordState(fields=current),
+        changes = plan(card=card, spec=salesforce_rules(spec, obj), state=RecordState(fields=current),
                        last_written=self.store.last_written(key), note_needed=False,
                        now=utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"))
-        return (obj, record_id, changes) if changes.fields else None
+        return obj, record_id, changes
 
     def _write_salesforce(self, writes: list[tuple[Card, str, str, Plan]]) -> None:
         """One PATCH for one record, sObject Collections for more; refusals go to the ledger, then raise."""
