@@ -14,6 +14,7 @@ from connector import errors
 from connector.runtime import Runtime
 from connector.schemas.zendesk import ZendeskEvent, parse_event
 from connector.services.enrichment import record_key
+from connector.services.preview import Previews
 from connector.services.sidebar import SidebarContext
 from connector.web.api import require_api_key
 from connector.web.verify import check_zaf_token, check_zendesk_webhook, installation_id
@@ -99,7 +100,8 @@ def sidebar():
     session = rt.sessions().dumps({"sub": claims.get("sub"), "inst": installation_id(claims), "loc": location})
     response = Response(render_template(
         "zendesk/sidebar.html", session=session, location=location,
-        card_url=url_for("zendesk.sidebar_card"), enrich_url=url_for("zendesk.sidebar_enrich")))
+        card_url=url_for("zendesk.sidebar_card"), enrich_url=url_for("zendesk.sidebar_enrich"),
+        preview_url=url_for("zendesk.sidebar_preview")))
     return _secure_page(response)
 
 
@@ -122,11 +124,58 @@ def sidebar_enrich():
         require_api_key()
     else:
         _session()
+    body = request.get_json(silent=True) or {}
+    ticket_id = _int(body.get("ticket_id"))
+    if ticket_id is None:
+        raise errors.PayloadError("ticket_id is required", code="missing_parameter")
+    if body.get("plan_token") is not None:
+        return apply_reviewed(ticket_id, body["plan_token"])
+    status = _accept(f"zendesk:sidebar:{ticket_id}:{secrets.token_hex(8)}", ticket_id, rerun=True)
+    return jsonify(status=status), 202
+
+
+@bp.post("/zendesk/sidebar/preview")
+def sidebar_preview():
+    """The diff "Write to ticket" would make, to review before confirming (nothing is written)."""
+    _authorize_ticket_write()
     ticket_id = _int((request.get_json(silent=True) or {}).get("ticket_id"))
     if ticket_id is None:
         raise errors.PayloadError("ticket_id is required", code="missing_parameter")
-    status = _accept(f"zendesk:sidebar:{ticket_id}:{secrets.token_hex(8)}", ticket_id, rerun=True)
-    return jsonify(status=status), 202
+    preview = _previews().preview(record_key("zendesk", "ticket", ticket_id))
+    return _no_store(jsonify(preview.to_dict() | {"html": render_template("zendesk/review.html", preview=preview)}))
+
+
+def apply_reviewed(ticket_id: int, token: object):
+    """Confirmed write: exactly the reviewed diff, or 409 with the new diff if the plan changed since."""
+    if not isinstance(token, str) or not token:
+        raise errors.PayloadError("plan_token must be the string the preview returned", code="invalid_plan_token")
+    applied = _previews().apply(record_key("zendesk", "ticket", ticket_id), token)
+    body = applied.preview.to_dict() | {"html": render_template("zendesk/review.html", preview=applied.preview,
+                                                                changed=applied.status == "changed")}
+    if applied.status == "changed":
+        body |= {"error": "plan_changed", "message": "the profile or the ticket changed since the review: "
+                                                     "check the new changes"}
+        return _no_store(jsonify(body)), 409
+    return _no_store(jsonify(body | {"status": applied.status}))
+
+
+def _authorize_ticket_write() -> None:
+    """Who may preview a ticket write: whoever may write it (the enrich endpoint's rule)."""
+    if request.headers.get("X-API-Key"):
+        require_api_key()
+    else:
+        _session()
+
+
+def _previews() -> Previews:
+    rt = runtime()
+    rt.sessions()  # the plan token is signed with the session secret: refuse clearly without one
+    return Previews(enrichment=rt.enrichment, secret=str(rt.settings.session_secret))
+
+
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _session() -> dict:
