@@ -192,3 +192,68 @@ def test_a_forged_plan_token_writes_nothing(zclient, zd):
     assert response.status_code == 409 and zendesk_writes(zd) == []
     bad = call(zclient, "/zendesk/sidebar/enrich", s, {"ticket_id": GRANTS, "plan_token": 7})
     assert bad.status_code == 400 and bad.get_json()["error"] == "invalid_plan_token"
+
+
+# -- Salesforce: signed preview + apply callouts ----------------------------------------------------
+
+def signed_post(client, path: str, body: dict, *, secret: str | None = None):
+    import time as _time
+
+    from connector.web.verify import callout_signature
+    from tests.conftest import CALLOUT_SECRET
+
+    raw = json.dumps(body).encode()
+    stamp = str(int(_time.time()))
+    signature = callout_signature(secret=secret or CALLOUT_SECRET, method="POST", path=path, timestamp=stamp, body=raw)
+    return client.post(path, data=raw, headers={"Content-Type": "application/json", "X-Connector-Timestamp": stamp,
+                                                "X-Connector-Signature": signature})
+
+
+def test_salesforce_preview_then_apply_writes_the_shown_diff(sfclient, sf):
+    case = record_id("Case", GRANTS)
+    preview = signed_post(sfclient, "/salesforce/preview", {"recordId": case})
+    assert preview.status_code == 200
+    body = preview.get_json()
+    assert sf.world.calls("", "PATCH") == []
+    shown = {(c["record"].split(":")[2], c["target"].split(".", 1)[1]): c["new"] for c in body["changes"]
+             if c["action"] == "write" and not c["stamp"]}
+    done = signed_post(sfclient, "/salesforce/apply", {"recordId": case, "planToken": body["plan_token"]})
+    assert done.status_code == 200 and done.get_json()["status"] == "written"
+    records = sf.world.calls("/composite/sobjects", "PATCH")[0][2]["records"]
+    sent = {(r["id"], k): v for r in records for k, v in r.items()
+            if k not in ("attributes", "id", "AEP_Last_Enriched__c")}
+    assert sent == shown
+
+
+def test_salesforce_apply_after_a_profile_change_is_409_and_writes_nothing(sfclient, sfruntime, sf, aep):
+    contact = record_id("Contact", GRANTS)
+    body = signed_post(sfclient, "/salesforce/preview", {"recordId": contact}).get_json()
+    aep.world.set_consent(GRANTS, "personalize.content", "n")
+    sfruntime.lookup.cache.forget(_crmid(GRANTS))
+    stale = signed_post(sfclient, "/salesforce/apply", {"recordId": contact, "planToken": body["plan_token"]})
+    assert stale.status_code == 409 and stale.get_json()["error"] == "plan_changed"
+    churn = next(c for c in stale.get_json()["changes"] if c["target"] == "Contact.AEP_Churn_Propensity__c")
+    assert (churn["action"], churn["policy"]) == ("keep", "consent")
+    assert sf.world.calls("", "PATCH") == []
+
+
+def _crmid(index: int):
+    from connector.core.models import Identity
+
+    return Identity("CRMID", seed.customer(index).crm_id)
+
+
+@pytest.mark.parametrize("path", ["/salesforce/preview", "/salesforce/apply"])
+def test_salesforce_preview_and_apply_need_the_callout_signature(sfclient, sf, path):
+    response = signed_post(sfclient, path, {"recordId": record_id("Case", GRANTS), "planToken": "x"},
+                           secret="another-secret")
+    assert response.status_code == 401 and sf.world.calls("/services/data") == []
+
+
+@pytest.mark.parametrize("body, code", [({"recordId": "nope"}, "invalid_id"),
+                                        ({"recordId": "0015g0000000001AAA"}, "unsupported_record"),
+                                        ({"recordId": "0035g0000000001AAA"}, "invalid_plan_token")])
+def test_salesforce_apply_refuses_bad_input(sfclient, sf, body, code):
+    response = signed_post(sfclient, "/salesforce/apply", body)
+    assert response.status_code in (400, 422) and response.get_json()["error"] == code
+    assert sf.world.calls("", "PATCH") == []
