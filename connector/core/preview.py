@@ -30,7 +30,8 @@ class Change:
     old: Any
     new: Any
     action: str  # write | remove | keep
-    policy: str  # overwrite | fill_blank | never_overwrite_human_edit | add | once | unchanged | no_value | consent | label
+    # overwrite | fill_blank | never_overwrite_human_edit | add | once | unchanged | no_value | consent | label
+    policy: str
     reason: str | None = None  # the agent policy's reason for consent / label
     stamp: bool = False  # the write time: not part of what the agent confirms
 

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from connector.sandbox import seed
-from tests.zendesk_helpers import wait_for
 
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extras")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

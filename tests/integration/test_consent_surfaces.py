@@ -6,7 +6,6 @@ customer 4 grants it (``y``), customer 8 has no personalisation consent recorded
 """
 from __future__ import annotations
 
-import json
 import time
 
 import pytest
