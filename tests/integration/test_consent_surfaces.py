@@ -189,3 +189,17 @@ def iter_identities(runtime, index):
     from connector.core.models import Identity
 
     yield Identity("CRMID", seed.customer(index).crm_id)
+
+
+def test_canvas_page_shows_hidden_lines_not_values(sfclient, sf):
+    from connector.sandbox.salesforce import canvas_request
+
+    html = sfclient.post("/salesforce/canvas",
+                         data={"signed_request": canvas_request(record_id("Case", DENIES))}).get_data(as_text=True)
+    assert f'<dd class="aep-hidden">{HIDDEN}</dd>' in html
+    assert f'<p class="aep-muted aep-hidden">{HIDDEN}</p>' in html
+    for name in audience_names(DENIES):
+        assert name not in html
+    granted = sfclient.post("/salesforce/canvas",
+                            data={"signed_request": canvas_request(record_id("Case", GRANTS))}).get_data(as_text=True)
+    assert HIDDEN not in granted and all(name in granted for name in audience_names(GRANTS))
