@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from connector import errors
@@ -18,6 +17,7 @@ from connector.core.models import Card, Contact
 from connector.core.writeplan import Plan, RecordState, plan
 from connector.logs import bind, unbind
 from connector.metrics import ENRICHMENTS, RATE_LIMIT_WAITS
+from connector.services.drafts import SalesforceDraft, ZendeskDraft, salesforce_rules
 from connector.services.lookup import ProfileLookup
 from connector.store.db import AuditEntry, JobRow, Store, utcnow
 
@@ -48,40 +48,6 @@ class ZendeskPort(Protocol):
     def reserve(self, calls: int) -> None: ...
 
 
-@dataclass
-class ZendeskDraft:
-    """What enriching one ticket would write (``outcome`` set when there is nothing to plan)."""
-
-    key: str
-    ticket: Any
-    outcome: str | None = None
-    card: Card | None = None
-    spec: Writeback | None = None
-    state: RecordState = field(default_factory=RecordState)
-    last_written: dict = field(default_factory=dict)
-    changes: Plan = field(default_factory=Plan)
-    note_needed: bool = False
-
-
-@dataclass
-class SalesforceDraft:
-    """What enriching one record would PATCH: the records read, and each one's plan."""
-
-    outcome: str | None = None
-    card: Card | None = None
-    spec: Writeback | None = None
-    records: list[tuple[str, str, dict]] = field(default_factory=list)
-    plans: list[tuple[str, str, Plan]] = field(default_factory=list)
-
-    @property
-    def writes(self) -> list[tuple[str, str, Plan]]:
-        return [p for p in self.plans if p[2].fields]
-
-
-def salesforce_rules(spec: Writeback, obj: str) -> Writeback:
-    return Writeback(rules=tuple(r for r in spec.rules if r.target.split(".", 1)[0] == obj))
-
-
 def _fields_of(spec: Writeback, obj: str) -> list[str]:
     return [r.target.split(".", 1)[1] for r in spec.rules if r.target.split(".", 1)[0] == obj]
 
@@ -99,7 +65,8 @@ class Enrichment:
 
     def __init__(self, *, store: Store, lookup: ProfileLookup, manifest: Manifest, max_attempts: int,
                  reschedule: Callable[[str, float], None], zendesk: ZendeskPort | None = None,
-                 salesforce: SalesforcePort | None = None, salesforce_api_share: float = 0.8) -> None:
+                 salesforce: SalesforcePort | None = None, salesforce_api_share: float = 0.8,
+                 on_ticket_read: Callable[[int, Any], None] | None = None) -> None:
         self.store = store
         self.lookup = lookup
         self.manifest = manifest
@@ -110,7 +77,7 @@ class Enrichment:
         self.salesforce_api_share = salesforce_api_share
         # Called with (ticket id, requester) whenever a ticket is read, so that the sidebar's
         # per-ticket requester cache can be primed by the job that ran on ticket creation.
-        self.on_ticket_read: Callable[[int, Any], None] | None = None
+        self.on_ticket_read = on_ticket_read
 
     def run(self, key: str) -> str:
         """Process one job; returns what became of it (done outcome, retry, dead, skipped)."""

@@ -13,13 +13,8 @@ from connector import errors
 from connector.core.models import Card
 from connector.core.preview import Change, effective, explain, plan_token, same_plan
 from connector.core.writeplan import RecordState
-from connector.services.enrichment import (
-    SALESFORCE_OBJECTS,
-    Enrichment,
-    SalesforceDraft,
-    ZendeskDraft,
-    salesforce_rules,
-)
+from connector.services.drafts import SalesforceDraft, ZendeskDraft, salesforce_rules
+from connector.services.enrichment import SALESFORCE_OBJECTS, Enrichment
 
 log = logging.getLogger(__name__)
 
