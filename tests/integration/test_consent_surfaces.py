@@ -203,3 +203,24 @@ def test_canvas_page_shows_hidden_lines_not_values(sfclient, sf):
     granted = sfclient.post("/salesforce/canvas",
                             data={"signed_request": canvas_request(record_id("Case", GRANTS))}).get_data(as_text=True)
     assert HIDDEN not in granted and all(name in granted for name in audience_names(GRANTS))
+
+
+def test_withdrawn_consent_blanks_salesforce_fields_the_connector_wrote(sfruntime, sf, aep):
+    contact = record_id("Contact", GRANTS)
+    key = f"salesforce:Contact:{contact}"
+    sfruntime.store.accept(delivery_key="c1", record_key=key, provider="salesforce")
+    assert sfruntime.enrichment.run(key) == "written"
+    stored = sf.world.records["Contact"][contact]
+    assert stored["AEP_Churn_Propensity__c"] is not None and stored["AEP_Audiences__c"]
+
+    aep.world.set_consent(GRANTS, "personalize.content", "n")
+    sfruntime.lookup.cache.forget(next(iter_identities(sfruntime, GRANTS)))
+    sfruntime.store.accept(delivery_key="c2", record_key=key, provider="salesforce", rerun=True)
+    sf.world.clear()
+    assert sfruntime.enrichment.run(key) == "written"
+    patch = sf.world.calls(f"/sobjects/Contact/{contact}", "PATCH")[0][2]
+    assert patch["AEP_Churn_Propensity__c"] is None and patch["AEP_Audiences__c"] is None
+    assert stored["AEP_Churn_Propensity__c"] is None and stored["AEP_Audiences__c"] is None
+    assert stored["AEP_Lifetime_Value__c"] == seed.profile_entity(GRANTS)["_acme"]["lifetimeValue"]
+    withdrawn = {r["target"] for r in sfruntime.store.audit_rows(key) if r["policy"] == "withdrawn"}
+    assert withdrawn == {"Contact.AEP_Churn_Propensity__c", "Contact.AEP_Audiences__c"}

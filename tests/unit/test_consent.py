@@ -231,3 +231,11 @@ def test_bad_policy_keys_fail_at_start(change, message):
 
 def test_the_profile_projection_asks_aep_for_the_consents():
     assert "consents.personalize.content.val" in default_manifest().profile_fields()
+
+
+def test_an_event_section_can_require_a_consent():
+    manifest = parse_manifest(_manifest_with(**{"events/sections/1/consent": "consents.marketing.email"}))
+    card = _card("y", manifest)  # the fixture records no e-mail marketing consent
+    campaigns = _section(card, "campaigns")
+    assert campaigns["items"] == [] and campaigns["hidden"] == "no e-mail marketing consent"
+    assert _section(card, "purchases")["hidden"] is None
