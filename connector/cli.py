@@ -240,6 +240,33 @@ def forget(namespace: str, value: str, clear_crm: bool) -> None:
 
 
 @main.command()
+@click.argument("record")
+@click.option("--dry-run", is_flag=True, help="Print the diff the write would make; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the diff as JSON.")
+def enrich(record: str, dry_run: bool, as_json: bool) -> None:
+    """Enrich one record now, e.g. `enrich zendesk:ticket:42` or `enrich --dry-run salesforce:Case:500…`."""
+    from connector.services.preview import Previews, parse_record
+    from connector.textdiff import render_diff
+
+    def action() -> int:
+        parse_record(record)  # a typo fails before anything starts
+        rt = _runtime()
+        if dry_run:
+            secret = rt.settings.session_secret or rt.settings.salesforce_callout_secret or "dry-run"
+            preview = Previews(enrichment=rt.enrichment, secret=secret).preview(record)
+            click.echo(json.dumps(preview.to_dict(), indent=2, ensure_ascii=False, default=str) if as_json
+                       else render_diff(preview.to_dict()))
+            return 0
+        rt.store.accept(delivery_key=f"cli:{record}:{os.urandom(8).hex()}", record_key=record,
+                        provider=record.split(":", 1)[0], rerun=True)
+        outcome = rt.enrichment.run(record)
+        click.echo(json.dumps({"record": record, "outcome": outcome}) if as_json else f"{record}: {outcome}")
+        return 0 if outcome not in ("dead", "retry") else EXIT_FAILURE
+
+    _guarded(action)
+
+
+@main.command()
 def purge() -> None:
     """Retention: drop audit rows, finished jobs, dead letters and delivery ids past CONNECTOR_RETENTION_DAYS."""
     from datetime import timedelta

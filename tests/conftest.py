@@ -23,6 +23,7 @@ def aep(aep_sandbox):
     """The running emulator, with faults, requests and tokens reset for each test."""
     aep_sandbox.faults.reset()
     aep_sandbox.world.clear()
+    aep_sandbox.world.profile_patches.clear()
     aep_sandbox.world.default_merge_policy = True
     aep_sandbox.world.absent_namespaces = set()
     yield aep_sandbox

@@ -191,13 +191,15 @@ class ZendeskClient:
     # -- writes (zenpy) ---------------------------------------------------------------------------
 
     def update_ticket(self, ticket_id: int, *, custom_fields: dict[str, Any], add_tags: list[str],
-                      note: str | None) -> None:
-        """One ``PUT /api/v2/tickets/{id}.json``: internal note, custom fields and added tags."""
+                      note: str | None, remove_tags: list[str] | None = None) -> None:
+        """One ``PUT /api/v2/tickets/{id}.json``: internal note, custom fields, added and removed tags."""
         ticket = Ticket(id=int(ticket_id))
         if custom_fields:
             ticket.custom_fields = [{"id": int(k), "value": v} for k, v in custom_fields.items()]
         if add_tags:
             ticket.additional_tags = list(add_tags)
+        if remove_tags:
+            ticket.remove_tags = list(remove_tags)
         if note:
             ticket.comment = Comment(body=note, public=False)
         self._zen(lambda: self._zenpy.tickets.update(ticket))

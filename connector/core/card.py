@@ -5,9 +5,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from connector.core.consent import Withheld, consent_values, evaluate
 from connector.core.formats import badge, display, timestamp
 from connector.core.lang import ENGLISH, Lang
-from connector.core.manifest import EventSectionSpec, Manifest
+from connector.core.manifest import EventSectionSpec, FieldSpec, Manifest, WriteRule
 from connector.core.models import (
     Attempt,
     Card,
@@ -72,10 +73,18 @@ def build_card(
     events: EventPage,
     lang: Lang = ENGLISH,
 ) -> Card:
-    """Machine values stay as they are; labels, titles and ``display``/``*_display`` strings are in ``lang``."""
-    sections = [_attribute_section(manifest, spec, profile, lang) for spec in manifest.sections]
-    sections.append(_audience_section(manifest, profile, segment_names, lang))
-    sections.extend(_event_section(spec, events, manifest.currency, lang) for spec in manifest.events.sections)
+    """Machine values stay as they are; labels, titles and ``display``/``*_display`` strings are in ``lang``.
+    What the agent policy withholds is shown as hidden, with the reason, never its value."""
+    consents = consent_values(profile.entity, manifest.consent_paths())
+    withheld: dict[str, Withheld] = {}
+    for item_key, requirement in _requirements(manifest):
+        verdict = evaluate(requirement, consents, manifest.policy)
+        if verdict is not None:
+            withheld[item_key] = verdict
+    sections = [_attribute_section(manifest, spec, profile, withheld, lang) for spec in manifest.sections]
+    sections.append(_hide(_audience_section(manifest, profile, segment_names, lang), withheld.get("audiences"), lang))
+    sections.extend(_hide(_event_section(spec, events, manifest.currency, lang), withheld.get(spec.key), lang)
+                    for spec in manifest.events.sections)
     return Card(
         status="found",
         match=match,
@@ -86,12 +95,51 @@ def build_card(
         sections=sections,
         locale=lang.locale,
         last_modified_display=timestamp(profile.last_modified_at, lang=lang),
+        withheld=withheld,
     )
 
 
-def _attribute_section(manifest: Manifest, spec, profile: Profile, lang: Lang) -> CardSection:
+def rule_key(rule: WriteRule) -> str:
+    """The key under which ``Card.withheld`` records a write-back rule's own requirement."""
+    return f"rule:{rule.target}={rule.value}"
+
+
+def _requirements(manifest: Manifest):
+    """(withheld key, requirement) for everything the manifest guards: fields, sections, rules."""
+    for section in manifest.sections:
+        for spec in section.fields:
+            if spec.requires:
+                yield spec.key, spec.requires
+    if manifest.audiences.requires:
+        yield "audiences", manifest.audiences.requires
+    for event_spec in manifest.events.sections:
+        if event_spec.requires:
+            yield event_spec.key, event_spec.requires
+    for writeback in manifest.writeback.values():
+        for rule in writeback.rules:
+            if rule.requires:
+                yield rule_key(rule), rule.requires
+
+
+def _hide(section: CardSection, verdict: Withheld | None, lang: Lang) -> CardSection:
+    if verdict is None:
+        return section
+    return CardSection(section.key, section.title, section.kind, [], None, notice=verdict.shown(lang),
+                       hidden=lang._(verdict.reason))
+
+
+def _hidden_item(field: FieldSpec, verdict: Withheld, lang: Lang) -> dict:
+    return {"key": field.key, "label": lang._(field.label), "value": None, "display": verdict.shown(lang),
+            "format": field.format, "badge": None, "hidden": True, "hidden_reason": lang._(verdict.reason)}
+
+
+def _attribute_section(manifest: Manifest, spec, profile: Profile, withheld: dict[str, Withheld],
+                       lang: Lang) -> CardSection:
     items = []
     for field in spec.fields:
+        if field.key in withheld:
+            items.append(_hidden_item(field, withheld[field.key], lang))
+            continue
         value = get_path(profile.entity, field.path)
         currency = _currency_of(profile, field.currency_path) or field.currency or manifest.currency
         items.append({

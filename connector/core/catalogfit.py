@@ -53,6 +53,8 @@ class Unfit(ValueError):
 
 def fit(meta: FieldMeta, value: Any) -> Any:
     """``value`` as the field takes it, or Unfit."""
+    if value is None:
+        return None  # null clears a field of any type (a withdrawn value)
     kind = meta.type
     if kind in OPTION_TYPES:
         return _option(meta, value)

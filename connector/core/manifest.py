@@ -11,6 +11,32 @@ FORMATS = (
 )
 WRITE_POLICIES = ("overwrite", "fill_blank", "never_overwrite_human_edit")
 RESERVED_VALUES = ("audiences", "profile_id", "enriched_at")  # write-back values that are not card fields
+MISSING_CONSENT = ("deny", "allow")
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """What showing or writing a piece of profile data needs: consents granted, labels agents may see."""
+
+    consents: tuple[str, ...] = ()  # XDM consent paths, e.g. consents.personalize.content
+    labels: tuple[str, ...] = ()  # data-usage labels the data carries, e.g. C9, S1
+
+    def __bool__(self) -> bool:
+        return bool(self.consents or self.labels)
+
+    def __add__(self, other: Requirement) -> Requirement:
+        return Requirement(tuple(dict.fromkeys(self.consents + other.consents)),
+                           tuple(dict.fromkeys(self.labels + other.labels)))
+
+
+@dataclass(frozen=True)
+class AgentPolicy:
+    """The agent surface's policy: labels agents may not see (with the reason shown instead), the
+    reason shown for each consent, and what a profile without consent data gets."""
+
+    missing_consent: str = "deny"
+    hidden_labels: dict[str, str] = field(default_factory=dict)
+    consent_reasons: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -56,6 +82,7 @@ class FieldSpec:
     currency: str | None = None
     badges: tuple[Badge, ...] = ()
     currency_path: str | None = None  # the profile's own currency code for this amount, when it has one
+    requires: Requirement = Requirement()
 
 
 @dataclass(frozen=True)
@@ -70,6 +97,7 @@ class AudienceSpec:
     title: str = "Audiences"
     namespaces: tuple[str, ...] = ("ups",)
     max_items: int = 20
+    requires: Requirement = Requirement()
 
 
 @dataclass(frozen=True)
@@ -87,6 +115,7 @@ class EventSectionSpec:
     event_types: tuple[str, ...]
     item: EventItemSpec
     max_items: int = 5
+    requires: Requirement = Requirement()
 
 
 @dataclass(frozen=True)
@@ -103,6 +132,7 @@ class WriteRule:
     value: str  # a card field key, optionally with .badge or .display
     policy: str = "fill_blank"
     prefix: str = ""  # tags: the tag is prefix + value
+    requires: Requirement = Requirement()  # besides what the card field it writes requires
 
     @property
     def field_key(self) -> str:
@@ -124,6 +154,7 @@ class Manifest:
     events: EventsSpec
     currency: str = "USD"
     writeback: dict[str, Writeback] = field(default_factory=dict)
+    policy: AgentPolicy = AgentPolicy()
 
     def profile_fields(self) -> tuple[str, ...]:
         """The ``fields`` projection for profile lookups: every path the card reads."""
@@ -131,8 +162,17 @@ class Manifest:
         for section in self.sections:
             paths.extend(f.path.split("[")[0].rstrip(".") for f in section.fields)
             paths.extend(f.currency_path for f in section.fields if f.currency_path)
+        paths.extend(f"{c}.val" for c in self.consent_paths())
         kept: list[str] = []
         for path in sorted(set(paths), key=len):
             if not any(path == k or path.startswith(k + ".") for k in kept):
                 kept.append(path)
         return tuple(sorted(kept))
+
+    def consent_paths(self) -> tuple[str, ...]:
+        """Every consent some card field, section or write-back rule requires."""
+        found: list[str] = [c for s in self.sections for f in s.fields for c in f.requires.consents]
+        found += self.audiences.requires.consents
+        found += [c for s in self.events.sections for c in s.requires.consents]
+        found += [c for w in self.writeback.values() for r in w.rules for c in r.requires.consents]
+        return tuple(dict.fromkeys(found))

@@ -4,7 +4,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from connector.core.consent import Withheld
 
 
 @dataclass(frozen=True)
@@ -96,9 +99,11 @@ class CardField:
     display: str
     format: str
     badge: dict | None = None
+    hidden: bool = False  # the agent policy withholds it: no value, display says why
+    hidden_reason: str | None = None
 
     def to_dict(self) -> dict:
-        return {
+        shown = {
             "key": self.key,
             "label": self.label,
             "value": self.value,
@@ -106,6 +111,7 @@ class CardField:
             "format": self.format,
             "badge": self.badge,
         }
+        return shown | ({"hidden": True, "hidden_reason": self.hidden_reason} if self.hidden else {})
 
 
 CARD_FIELD_KEYS = ("key", "label", "value", "display", "format", "badge")
@@ -120,6 +126,7 @@ class CardSection:
     freshness: datetime | None = None
     notice: str | None = None
     freshness_display: str | None = None
+    hidden: str | None = None  # the agent policy withholds the whole section: the reason (notice says it too)
 
     def to_dict(self) -> dict:
         return {
@@ -130,6 +137,7 @@ class CardSection:
             "freshness": iso(self.freshness),
             "freshness_display": self.freshness_display,
             "notice": self.notice,
+            "hidden": self.hidden,
         }
 
 
@@ -149,6 +157,9 @@ class Card:
     identity_digests: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     locale: str = "en"  # the locale of the card's display strings (its values are locale-free)
     last_modified_display: str | None = None
+    # What the agent policy withholds, by card field key, "audiences", event section key, or
+    # write-back rule (``rule:<target>=<value>``), and why. Kept for the write plan, not rendered.
+    withheld: dict[str, Withheld] = field(default_factory=dict)
 
     @property
     def matched(self) -> Attempt | None:

@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from connector.core.card import rule_key
+from connector.core.consent import Withheld
 from connector.core.fieldfit import Fitted
 from connector.core.formats import MISSING, format_percent_value, timestamp
 from connector.core.lang import ENGLISH, N_, Lang
@@ -40,10 +42,12 @@ class Plan:
     audit: list[tuple[str, str | None, str]] = field(default_factory=list)  # target, value, policy
     skipped: list[tuple[str, str]] = field(default_factory=list)  # target, why its value cannot be written
     reason: str = "written"
+    remove_tags: list[str] = field(default_factory=list)  # tags the connector wrote that the policy now withholds
+    withheld: dict[str, str] = field(default_factory=dict)  # target → why the agent policy keeps it unwritten
 
     @property
     def record_changes(self) -> bool:
-        return bool(self.fields or self.add_tags or self.note)
+        return bool(self.fields or self.add_tags or self.note or self.remove_tags)
 
     @property
     def empty(self) -> bool:
@@ -60,6 +64,11 @@ def plan(*, card: Card, spec: Writeback, state: RecordState, last_written: Mappi
     result = Plan()
     stamps = [r for r in spec.rules if r.value == "enriched_at"]
     for rule in spec.rules:
+        verdict = withheld_by(card, rule)
+        if verdict is not None:
+            result.withheld[rule.target] = verdict.reason
+            withdraw(rule, state, last_written, result)
+            continue
         value = resolve(card, rule.value)
         if value is None or rule in stamps:
             continue
@@ -155,7 +164,9 @@ def note_text(card: Card, *, lang: Lang = ENGLISH) -> str:
                             namespace=matched.namespace, value=matched.masked,
                             confidence=format_percent_value(card.confidence or 0, lang=lang)))
     for section in card.sections:
-        if section.kind == "attributes":
+        if section.hidden:
+            lines.append(_line(section.title, section.notice or "", lang))
+        elif section.kind == "attributes":
             for item in section.items:
                 if item["display"] != MISSING:
                     badge = f" ({item['badge']['label']})" if item.get("badge") else ""
@@ -174,6 +185,30 @@ def note_text(card: Card, *, lang: Lang = ENGLISH) -> str:
 def _line(label: str, value: str, lang: Lang) -> str:
     # French typography puts a no-break space before the colon: the separator is the catalog's.
     return lang._(N_("%(label)s: %(value)s"), label=label, value=value)
+
+
+def withheld_by(card: Card, rule: WriteRule) -> Withheld | None:
+    """Why the agent policy keeps this rule from writing (its own requirement, or its card field's)."""
+    return card.withheld.get(rule_key(rule)) or card.withheld.get(rule.field_key)
+
+
+def withdraw(rule: WriteRule, state: RecordState, last: Mapping[str, str | None], out: Plan) -> None:
+    """Blank what the connector wrote for a rule the policy now withholds, where it still holds that
+    value (an agent's edit stays); tags go only when the rule has a prefix that names them."""
+    if rule.target == "ticket.tags":
+        for tag in sorted(state.tags):
+            written = last.get(f"ticket.tags.{tag}")
+            if rule.prefix and tag.startswith(rule.prefix) and written is not None and tag not in out.remove_tags:
+                out.remove_tags.append(tag)
+                out.audit.append((f"ticket.tags.{tag}", None, "withdrawn"))
+        return
+    scope, _, name = rule.target.rpartition(".")
+    current_values = state.user_fields if scope == "user.user_fields" else state.fields
+    target_values = out.user_fields if scope == "user.user_fields" else out.fields
+    written = last.get(rule.target)
+    if written is not None and not _blank(current_values.get(name)) and same(current_values.get(name), written):
+        target_values[name] = None
+        out.audit.append((rule.target, None, "withdrawn"))
 
 
 def _blank(value: Any) -> bool:

@@ -57,8 +57,19 @@ class AepWorld:
     tokens: dict[str, float] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    profile_patches: dict[int, dict] = field(default_factory=dict)  # customer index → attributes merged over the seed
+
     def __post_init__(self) -> None:
         self.index = seed.IdentityIndex(self.customers)
+
+    def set_consent(self, index: int, path: str, val: str | None) -> None:
+        """Change a customer's consent (``personalize.content``, ``marketing.email``…); None removes it."""
+        with self.lock:
+            node = self.profile_patches.setdefault(index, {}).setdefault("consents", {})
+            *parents, last = path.split(".")
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[last] = {"val": val} if val is not None else None
 
     def preload(self) -> None:
         """Generate every customer's profile and events up front (benchmarks: no cold generation)."""
@@ -307,7 +318,7 @@ def _unknown_namespace(code: str):
 
 def _profile_doc(world: AepWorld, index: int, fields: list[str]) -> dict:
     c = seed.customer(index, world.customers)
-    entity = seed.profile_entity(index, world.customers)
+    entity = _patched(seed.profile_entity(index, world.customers), world.profile_patches.get(index))
     projected = _project(entity, fields) if fields else dict(entity)
     if "identities" in fields or not fields:
         projected["identities"] = [  # §2.2: namespace codes come back lower-case
@@ -354,6 +365,21 @@ def _events_get(world: AepWorld):
     return jsonify({"_page": {"orderby": order.lstrip("+-") if order else "timestamp",
                               "start": page[0]["entityId"] if page else "", "count": len(page), "next": next_id},
                     "children": children, "_links": {"next": {"href": href}}})
+
+
+def _patched(entity: dict, patch: dict | None) -> dict:
+    """The seed entity with a test's changes merged in (a None value removes the key)."""
+    if not patch:
+        return entity
+    merged = dict(entity)
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _patched(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def _event_matches(doc: dict, start: str | None, end: str | None, properties: list[str]) -> bool:

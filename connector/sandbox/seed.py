@@ -124,11 +124,19 @@ def profile_entity(index: int, total: int = DEFAULT_CUSTOMERS) -> dict:
         "homeAddress": {"city": city, "country": country},
         "loyalty": {"program": "Acme Trail Club", "tier": tier, "status": "active",
                     "points": float(int(ltv * 3)), "joinDate": joined.strftime("%Y-%m-%d")},
-        "consents": {"marketing": {"email": {"val": rng.choice(["y", "y", "n"])}}},
+        "consents": {"marketing": {"email": {"val": rng.choice(["y", "y", "n"])}}, **personalize_consent(index)},
         "segmentMembership": {"ups": membership},
         TENANT: {"lifetimeValue": ltv, "churnPropensity": churn,
                  "preferredChannel": rng.choice(["email", "sms", "phone"])},
     }
+
+
+def personalize_consent(index: int) -> dict:
+    """``consents.personalize`` by index, not by chance: customers 3, 13, 23… (index ≡ 3 mod 10) refuse
+    (``n``), customers 8, 18, 28… (≡ 8 mod 10) have no personalisation consent recorded, the rest grant (``y``)."""
+    if index % 10 == 8:
+        return {}
+    return {"personalize": {"content": {"val": "n" if index % 10 == 3 else "y"}}}
 
 
 def last_modified(index: int) -> str:

@@ -80,16 +80,33 @@ class ProfileQuerySchema(_Doc):
 
 class SalesforceProfileQuerySchema(_Doc):
     recordId = fields.Str(required=True, metadata={"description": "15- or 18-character Salesforce id"})
+    locale = fields.Str(metadata={"description": "the Salesforce user's locale (e.g. fr-FR), signed with the query"})
+
+
+class SalesforceRecordSchema(_Doc):
+    recordId = fields.Str(required=True, metadata={"description": "15- or 18-character Salesforce id"})
+
+
+class SalesforceApplySchema(SalesforceRecordSchema):
+    planToken = fields.Str(required=True, metadata={"description": "the plan_token of the reviewed diff"})
 
 
 class SidebarCardRequestSchema(_Doc):
     ticket_id = fields.Raw(metadata={"description": "the ticket of a ticket sidebar (number or numeric text)"})
     user_id = fields.Raw(metadata={"description": "the user of a user sidebar (number or numeric text)"})
     refresh = fields.Bool()
+    locale = fields.Str(metadata={"description": "the agent's ZAF currentUser.locale"})
 
 
 class EnrichRequestSchema(_Doc):
     ticket_id = fields.Raw(required=True, metadata={"description": "the ticket to write to"})
+    plan_token = fields.Str(metadata={"description": "confirm the reviewed diff: written only if it still holds"})
+    locale = fields.Str(metadata={"description": "the agent's ZAF currentUser.locale"})
+
+
+class PreviewRequestSchema(_Doc):
+    ticket_id = fields.Raw(required=True, metadata={"description": "the ticket the write would go to"})
+    locale = fields.Str(metadata={"description": "the agent's ZAF currentUser.locale"})
 
 
 class SidebarFormSchema(_Doc):

@@ -22,6 +22,33 @@ class _Strict(Schema):
         unknown = RAISE
 
 
+_CONSENT = validate.Regexp(r"^consents(\.[A-Za-z][A-Za-z0-9_]*)+$",
+                           error="a consent path of the Consents and Preferences field group, e.g. "
+                                 "consents.personalize.content")
+_LABEL = validate.Regexp(r"^[A-Z][A-Za-z0-9_]*$", error="a data-usage label such as C5, C9 or S1")
+
+
+class _OneOrMany(fields.List):
+    """A list that may be written as one plain string in YAML (``consent: consents.marketing.email``)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list:
+        return super()._deserialize([value] if isinstance(value, str) else value, attr, data, **kwargs)
+
+
+class _Requires(_Strict):
+    """``consent`` and ``labels``: what showing or writing this piece of profile data requires."""
+
+    consent = _OneOrMany(fields.Str(validate=_CONSENT), load_default=list)
+    labels = _OneOrMany(fields.Str(validate=_LABEL), load_default=list)
+
+
+def _requirement(data: dict) -> dict:
+    """Fold ``consent`` and ``labels`` into one ``requires`` value (in place, for the dataclasses)."""
+    consents = tuple(c.removesuffix(".val") for c in data.pop("consent", ()))
+    data["requires"] = m.Requirement(tuple(dict.fromkeys(consents)), tuple(dict.fromkeys(data.pop("labels", ()))))
+    return data
+
+
 class CandidateSchema(_Strict):
     source = fields.Str(required=True, data_key="from", validate=_SOURCE)
     namespace = fields.Str(required=True)
@@ -63,7 +90,7 @@ class BadgeSchema(_Strict):
         return m.Badge(**data)
 
 
-class FieldSchema(_Strict):
+class FieldSchema(_Requires):
     key = fields.Str(validate=_KEY)
     path = fields.Str(required=True, validate=_PATH)
     label = fields.Str(required=True)
@@ -76,7 +103,7 @@ class FieldSchema(_Strict):
     def make(self, data: dict, **_: Any) -> m.FieldSpec:
         data.setdefault("key", re.sub(r"[^a-z0-9]+", "_", data["path"].lower()).strip("_"))
         data["badges"] = tuple(data["badges"])
-        return m.FieldSpec(**data)
+        return m.FieldSpec(**_requirement(data))
 
 
 class SectionSchema(_Strict):
@@ -90,7 +117,7 @@ class SectionSchema(_Strict):
         return m.SectionSpec(data["key"], data["title"], tuple(data["items"]))
 
 
-class AudienceSchema(_Strict):
+class AudienceSchema(_Requires):
     title = fields.Str(load_default="Audiences")
     namespaces = fields.List(fields.Str(), load_default=lambda: ["ups"])
     max_items = fields.Int(load_default=20, validate=validate.Range(1, 500))
@@ -98,7 +125,7 @@ class AudienceSchema(_Strict):
     @post_load
     def make(self, data: dict, **_: Any) -> m.AudienceSpec:
         data["namespaces"] = tuple(data["namespaces"])
-        return m.AudienceSpec(**data)
+        return m.AudienceSpec(**_requirement(data))
 
 
 class EventItemSchema(_Strict):
@@ -112,7 +139,7 @@ class EventItemSchema(_Strict):
         return m.EventItemSpec(**data)
 
 
-class EventSectionSchema(_Strict):
+class EventSectionSchema(_Requires):
     key = fields.Str(required=True, validate=_KEY)
     title = fields.Str(required=True)
     event_types = fields.List(fields.Str(), required=True, validate=validate.Length(min=1))
@@ -122,7 +149,7 @@ class EventSectionSchema(_Strict):
     @post_load
     def make(self, data: dict, **_: Any) -> m.EventSectionSpec:
         data["event_types"] = tuple(data["event_types"])
-        return m.EventSectionSpec(**data)
+        return m.EventSectionSpec(**_requirement(data))
 
 
 class EventsSchema(_Strict):
@@ -136,7 +163,7 @@ class EventsSchema(_Strict):
         return m.EventsSpec(data["limit"], data["max_pages"], tuple(data["paths"]), tuple(data["sections"]))
 
 
-class WriteRuleSchema(_Strict):
+class WriteRuleSchema(_Requires):
     target = fields.Str(required=True, validate=validate.Regexp(
         r"^(ticket\.custom_fields\.\d+|ticket\.tags|user\.user_fields\.[a-z0-9_]+|[A-Z][A-Za-z]+\.[A-Za-z0-9_]+)$",
         error="ticket.custom_fields.<id>, ticket.tags, user.user_fields.<key> or <SObject>.<Field>"))
@@ -147,7 +174,7 @@ class WriteRuleSchema(_Strict):
 
     @post_load
     def make(self, data: dict, **_: Any) -> m.WriteRule:
-        return m.WriteRule(**data)
+        return m.WriteRule(**_requirement(data))
 
 
 class WritebackSchema(_Strict):
@@ -160,6 +187,19 @@ class WritebackSchema(_Strict):
         return m.Writeback(rules=tuple(data["rules"]), note=data["note"], marker_tag=data["marker_tag"])
 
 
+class AgentPolicySchema(_Strict):
+    missing_consent = fields.Str(load_default="deny", validate=validate.OneOf(m.MISSING_CONSENT))
+    hidden_labels = fields.Dict(keys=fields.Str(validate=_LABEL), values=fields.Str(validate=validate.Length(1, 200)),
+                                load_default=dict)
+    consent_reasons = fields.Dict(keys=fields.Str(validate=_CONSENT),
+                                  values=fields.Str(validate=validate.Length(1, 200)), load_default=dict)
+
+    @post_load
+    def make(self, data: dict, **_: Any) -> m.AgentPolicy:
+        reasons = {k.removesuffix(".val"): v for k, v in data["consent_reasons"].items()}
+        return m.AgentPolicy(data["missing_consent"], dict(data["hidden_labels"]), reasons)
+
+
 class ManifestSchema(_Strict):
     version = fields.Int(required=True, validate=validate.Equal(1))
     currency = fields.Str(load_default="USD", validate=validate.Regexp(r"^[A-Z]{3}$"))
@@ -169,6 +209,7 @@ class ManifestSchema(_Strict):
     events = fields.Nested(EventsSchema, load_default=lambda: {})
     writeback = fields.Dict(keys=fields.Str(validate=validate.OneOf(["zendesk", "salesforce"])),
                             values=fields.Nested(WritebackSchema), load_default=dict)
+    agent_policy = fields.Nested(AgentPolicySchema, load_default=lambda: {})
 
     @validates_schema
     def check_keys(self, data: dict, **_: Any) -> None:
@@ -193,6 +234,7 @@ class ManifestSchema(_Strict):
             events=events,
             currency=data["currency"],
             writeback=dict(data["writeback"]),
+            policy=data["agent_policy"] if isinstance(data["agent_policy"], m.AgentPolicy) else m.AgentPolicy(),
         )
 
 

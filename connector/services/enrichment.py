@@ -20,6 +20,7 @@ from connector.core.models import Card, Contact
 from connector.core.writeplan import Fit, Plan, RecordState, plan
 from connector.logs import bind, unbind
 from connector.metrics import ENRICHMENTS, RATE_LIMIT_WAITS
+from connector.services.drafts import SalesforceDraft, ZendeskDraft, salesforce_rules
 from connector.services.lookup import ProfileLookup
 from connector.services.zendesk_fields import SKIPPED, FittedWrites
 from connector.store.db import IDENTITY_POLICY, AuditEntry, JobRow, Store, utcnow
@@ -46,7 +47,8 @@ class SalesforcePort(Protocol):
 
 class ZendeskPort(Protocol):
     def read_ticket(self, ticket_id: int): ...
-    def update_ticket(self, ticket_id: int, *, custom_fields: dict, add_tags: list[str], note: str | None) -> None: ...
+    def update_ticket(self, ticket_id: int, *, custom_fields: dict, add_tags: list[str], note: str | None,
+                      remove_tags: list[str] | None = None) -> None: ...
     def update_user(self, requester, user_fields: dict) -> None: ...
     def reserve(self, calls: int) -> None: ...
     def field_catalog(self, *, refresh: bool = False): ...
@@ -70,7 +72,7 @@ class Enrichment:
     def __init__(self, *, store: Store, lookup: ProfileLookup, manifest: Manifest, max_attempts: int,
                  reschedule: Callable[[str, float], None], zendesk: ZendeskPort | None = None,
                  salesforce: SalesforcePort | None = None, salesforce_api_share: float = 0.8,
-                 lang: Lang = ENGLISH) -> None:
+                 on_ticket_read: Callable[[int, Any], None] | None = None, lang: Lang = ENGLISH) -> None:
         self.store = store
         self.lookup = lookup
         self.manifest = manifest
@@ -79,6 +81,9 @@ class Enrichment:
         self.zendesk = zendesk
         self.salesforce = salesforce
         self.salesforce_api_share = salesforce_api_share
+        # Called with (ticket id, requester) whenever a ticket is read, so that the sidebar's
+        # per-ticket requester cache can be primed by the job that ran on ticket creation.
+        self.on_ticket_read = on_ticket_read
         self.lang = lang  # the account's language (CONNECTOR_NOTE_LOCALE): the note and `.display` values
 
     def run(self, key: str) -> str:
@@ -136,31 +141,54 @@ class Enrichment:
     def _zendesk_ticket(self, ticket_id: int, job: JobRow) -> tuple[str, bool]:
         if self.zendesk is None:
             raise errors.ConfigError("Zendesk is not configured (CONNECTOR_ZENDESK_URL…)")
-        spec = self.manifest.writeback.get("zendesk")
         self.zendesk.reserve(ZENDESK_CALLS_PER_JOB)  # all or nothing: no read that cannot be followed by its write
+        draft = self.draft_zendesk(ticket_id, note_written=job.note_written)
+        if draft.outcome is not None:
+            return draft.outcome, job.note_written
+        self.write_zendesk(draft)
+        changes = draft.changes
+        return changes.reason, job.note_written or changes.note is not None or not draft.note_needed
+
+    def draft_zendesk(self, ticket_id: int, *, note_written: bool | None = None) -> ZendeskDraft:
+        """Read the ticket, look up its requester and plan the write, without writing (preview and job share it)."""
+        if self.zendesk is None:
+            raise errors.ConfigError("Zendesk is not configured (CONNECTOR_ZENDESK_URL…)")
+        key = record_key("zendesk", "ticket", ticket_id)
+        spec = self.manifest.writeback.get("zendesk")
         ticket = self.zendesk.read_ticket(ticket_id)
         requester = ticket.requester
+        if self.on_ticket_read is not None:
+            self.on_ticket_read(ticket_id, requester)
         if requester is None or spec is None:
-            return "no_requester" if requester is None else "no_rules", job.note_written
+            return ZendeskDraft(key, ticket, outcome="no_requester" if requester is None else "no_rules")
         contact = Contact(email=requester.email, phone=requester.phone, crm_id=requester.external_id,
                           external_id=requester.external_id)
         card = self.lookup.by_contact(contact, lang=self.lang)
+        if note_written is None:
+            job = self.store.job(key)
+            note_written = bool(job and job.note_written)
         # The marker tag travels in the same PUT as the note, so it proves the note was written
         # even when the worker died before recording it.
-        note_needed = (spec.marker_tag not in ticket.tags) if spec.marker_tag else not job.note_written
+        note_needed = (spec.marker_tag not in ticket.tags) if spec.marker_tag else not note_written
         state = RecordState(fields=ticket.custom_fields, tags=ticket.tags, user_fields=requester.user_fields)
-        changes = plan(card=card, spec=spec, state=state, last_written=self.store.last_written(job.record_key),
-                       note_needed=note_needed, lang=self.lang)
-        writes = FittedWrites(self.zendesk, changes, state)  # only values that fit the account's fields
+        last = self.store.last_written(key)
+        planned = plan(card=card, spec=spec, state=state, last_written=last, note_needed=note_needed, lang=self.lang)
+        writes = FittedWrites(self.zendesk, planned, state)  # only values that fit the account's fields
+        return ZendeskDraft(key, ticket, card=card, spec=spec, state=state, last_written=last, changes=writes.plan,
+                            note_needed=note_needed, writes=writes)
+
+    def write_zendesk(self, draft: ZendeskDraft) -> None:
+        """Write a planned diff: one ticket PUT (note, fields, tags added and removed), one user PUT."""
+        assert self.zendesk is not None and draft.card is not None and draft.writes is not None
+        writes = draft.writes
         if writes.plan.record_changes:
-            writes.write_ticket(ticket_id)
-            self._audit(job.record_key, writes.plan, card, scopes=("ticket.",))
+            writes.write_ticket(draft.ticket.id)  # on a 422 the plan is fitted again to fresh field metadata
+            self._audit(draft.key, writes.plan, draft.card, scopes=("ticket.",))
         if writes.plan.user_fields:
-            writes.write_user(requester)
-            self._audit(job.record_key, writes.plan, card, scopes=("user.",))
-        self._record_skips(job.record_key, writes.skipped(), card)
-        changes = writes.plan
-        return changes.reason, job.note_written or changes.note is not None or not note_needed
+            writes.write_user(draft.ticket.requester)
+            self._audit(draft.key, writes.plan, draft.card, scopes=("user.",))
+        self._record_skips(draft.key, writes.skipped(), draft.card)
+        draft.changes = writes.plan
 
     def _record_skips(self, key: str, skips: list[Skip], card: Card) -> None:
         """The ledger says which planned values were not written, and why (no value: nothing was written)."""
@@ -174,18 +202,26 @@ class Enrichment:
     def _salesforce_record(self, obj: str, record_id: str) -> str:
         """Case → its contact; Contact/Lead → itself. Re-read (deliveries are late and out of order),
         look up, and PATCH only the changed fields: one call, or one sObject Collections call for two records."""
+        self._check_salesforce_budget()
+        draft = self.draft_salesforce(obj, record_id)
+        if draft.outcome is not None:
+            return draft.outcome
+        self.write_salesforce(draft)
+        return "written"
+
+    def draft_salesforce(self, obj: str, record_id: str) -> SalesforceDraft:
+        """Read the record (a Case and its Contact), look up, plan each record's PATCH; write nothing."""
         sf = self.salesforce
         spec = self.manifest.writeback.get("salesforce")
         if sf is None:
             raise errors.ConfigError("Salesforce is not configured (CONNECTOR_SALESFORCE_INSTANCE_URL…)")
         if spec is None:
-            return "no_rules"
-        self._check_salesforce_budget()
+            return SalesforceDraft(outcome="no_rules")
         records: list[tuple[str, str, dict]] = []
         if obj == "Case":
             case = sf.get("Case", record_id, ["Id", "ContactId", *_fields_of(spec, "Case")])
             if not case.get("ContactId"):
-                return "no_contact"
+                return SalesforceDraft(outcome="no_contact")
             records.append(("Case", record_id, case))
             person_obj, person_id = "Contact", str(case["ContactId"])
         else:
@@ -195,13 +231,20 @@ class Enrichment:
         records.insert(0, (person_obj, person_id, person))
         card = self.lookup.by_contact(Contact(email=person.get("Email"), phone=person.get("Phone"),
                                               crm_id=person.get("AEP_CRM_Id__c")), lang=self.lang)
-        plans = [p for p in (self._plan_salesforce(card, spec, o, i, current) for o, i, current in records) if p]
-        if not plans:
+        planned = [self._plan_salesforce_all(card, spec, o, i, current) for o, i, current in records]
+        draft = SalesforceDraft(card=card, spec=spec, records=records, plans=planned)
+        if not draft.writes:
             if card.status != "found":
-                return "no_profile" if card.status == "not_found" else card.status
-            return "unchanged" if card.writable else "low_confidence"
-        self._write_salesforce([(card, *p) for p in plans])
-        return "written"
+                draft.outcome = "no_profile" if card.status == "not_found" else card.status
+            else:
+                draft.outcome = "unchanged" if card.writable else "low_confidence"
+        return draft
+
+    def write_salesforce(self, draft: SalesforceDraft) -> None:
+        assert draft.card is not None
+        for obj, record_id, changes in draft.plans:
+            self._record_salesforce_skips(draft.card, obj, record_id, changes)
+        self._write_salesforce([(draft.card, *p) for p in draft.writes])
 
     def backfill_salesforce(self, obj: str, *, limit: int) -> dict[str, int]:
         """Enrich existing records in bulk: one query per 200 records, one sObject Collections PATCH per 200."""
@@ -230,19 +273,28 @@ class Enrichment:
 
     def _plan_salesforce(self, card: Card, spec: Writeback, obj: str, record_id: str,
                          current: dict) -> tuple[str, str, Plan] | None:
+        planned = self._plan_salesforce_all(card, spec, obj, record_id, current)
+        self._record_salesforce_skips(card, *planned)
+        return planned if planned[2].fields else None
+
+    def _plan_salesforce_all(self, card: Card, spec: Writeback, obj: str, record_id: str,
+                             current: dict) -> tuple[str, str, Plan]:
         key = record_key("salesforce", obj, record_id)
-        rules = Writeback(rules=tuple(r for r in spec.rules if r.target.split(".", 1)[0] == obj))
-        last = self.store.last_written(key)
-        changes = plan(card=card, spec=rules, state=RecordState(fields=current), last_written=last,
-                       note_needed=False, now=utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
-                       fit=self._salesforce_fit(obj), lang=self.lang)
-        if changes.skipped and card.writable:  # values the fields cannot take: the ledger says so, once
-            text = "skipped " + "; ".join(f"{target}: {why}" for target, why in changes.skipped)
-            if self.store.last_skipped(key).get(f"{obj}.*") != text:
-                self.store.record_writes(key, [AuditEntry(f"{obj}.*", text, "skipped")], profile_id=card.profile_id,
-                                         profile_last_modified=card.last_modified_at,
-                                         namespace=card.matched.namespace if card.matched else None)
-        return (obj, record_id, changes) if changes.fields else None
+        changes = plan(card=card, spec=salesforce_rules(spec, obj), state=RecordState(fields=current),
+                       last_written=self.store.last_written(key), note_needed=False,
+                       now=utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"), fit=self._salesforce_fit(obj), lang=self.lang)
+        return obj, record_id, changes
+
+    def _record_salesforce_skips(self, card: Card, obj: str, record_id: str, changes: Plan) -> None:
+        """Values the fields cannot take: the ledger says so, once (not at every run)."""
+        if not (changes.skipped and card.writable):
+            return
+        key = record_key("salesforce", obj, record_id)
+        text = "skipped " + "; ".join(f"{target}: {why}" for target, why in changes.skipped)
+        if self.store.last_skipped(key).get(f"{obj}.*") != text:
+            self.store.record_writes(key, [AuditEntry(f"{obj}.*", text, SKIPPED)], profile_id=card.profile_id,
+                                     profile_last_modified=card.last_modified_at,
+                                     namespace=card.matched.namespace if card.matched else None)
 
     def _salesforce_fit(self, obj: str) -> Fit:
         """Each value as Salesforce will store it in its field (describe, read once per object)."""

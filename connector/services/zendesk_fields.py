@@ -31,11 +31,11 @@ class FittedWrites:
         self.plan, self.skips = fit_plan(planned, zendesk.field_catalog(), state)
 
     def write_ticket(self, ticket_id: int) -> None:
-        """One ticket PUT: note, fitted custom fields, added tags."""
+        """One ticket PUT: note, fitted custom fields, tags added and removed."""
         def write(plan: Plan) -> None:
             if plan.record_changes:
                 self._zendesk.update_ticket(ticket_id, custom_fields=plan.fields, add_tags=plan.add_tags,
-                                            note=plan.note)
+                                            note=plan.note, remove_tags=plan.remove_tags)
         self._run(write)
 
     def write_user(self, requester: Any) -> None:

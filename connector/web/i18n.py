@@ -11,10 +11,12 @@ from connector.i18n import best, lang_for, supported
 SCRIPT_MESSAGES = (
     N_("Session expired: reload the app."),
     N_("The profile could not be loaded."),
-    N_("Queued: the ticket will be updated in a moment."),
-    N_("Could not queue the update."),
     N_("You do not have access to this customer's profile."),
     N_("Too many profiles opened in a minute: try again shortly."),
+    N_("Could not compute the changes."),
+    N_("Written to the ticket."),
+    N_("Nothing to write: the ticket is up to date."),
+    N_("Could not write to the ticket."),
 )
 
 

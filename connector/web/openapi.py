@@ -104,6 +104,13 @@ PATHS: dict[str, dict[str, dict]] = {
         "requestBody": _body(JSON, http.EnrichRequestSchema),
         "responses": {"202": _json("Accepted", "queued"), "400": _error("missing or invalid ticket_id"),
                       "401": _error("no session or unknown key"), "403": _error("not allowed")}}},
+    "/zendesk/sidebar/preview": {"post": {
+        "summary": "The diff \"Write to ticket\" would make, with the plan token that confirms it (writes nothing)",
+        "tags": ["zendesk"], "security": SESSION,
+        "requestBody": _body(JSON, http.PreviewRequestSchema),
+        "responses": {"200": _json({"type": "object"}, "the diff (changes, writes, plan_token, html)"),
+                      "400": _error("missing or invalid ticket_id"), "401": _error("no session"),
+                      "403": _error("not allowed")}}},
     "/salesforce/events": {"post": {
         "summary": "Flow/Apex callout: a record changed", "tags": ["salesforce"], "security": [],
         "parameters": CALLOUT_SIGNATURE, "requestBody": _body(JSON, CalloutSchema),
@@ -125,6 +132,17 @@ PATHS: dict[str, dict[str, dict]] = {
                           ("400", "malformed"), ("401", "not authenticated"), ("403", "not accepted"),
                           ("429", "over the budget"), ("500", "not configured or not queued"),
                           ("503", "try again"))}}}},
+    "/salesforce/preview": {"post": {
+        "summary": "The diff \"Update record\" would make (signed callout; writes nothing)", "tags": ["salesforce"],
+        "security": [], "parameters": CALLOUT_SIGNATURE, "requestBody": _body(JSON, http.SalesforceRecordSchema),
+        "responses": {"200": _json({"type": "object"}, "the diff and its plan token"),
+                      "400": _error("invalid record id"), "401": _error("bad or stale signature")}}},
+    "/salesforce/apply": {"post": {
+        "summary": "Write exactly the reviewed diff (signed callout)", "tags": ["salesforce"], "security": [],
+        "parameters": CALLOUT_SIGNATURE, "requestBody": _body(JSON, http.SalesforceApplySchema),
+        "responses": {"200": _json({"type": "object"}, "written or unchanged"),
+                      "409": _json({"type": "object"}, "the plan changed since the review: the new diff"),
+                      "400": _error("invalid record id or plan token"), "401": _error("bad or stale signature")}}},
     "/salesforce/canvas": {"post": {
         "summary": "Canvas app: the card as HTML", "tags": ["salesforce"], "security": [],
         "requestBody": _body(FORM, http.CanvasFormSchema),

@@ -17,6 +17,8 @@ from connector.runtime import Runtime
 from connector.schemas.salesforce import RECORD_ID_RE, CalloutSchema, OutboundMessage, parse_outbound
 from connector.services.enrichment import record_key
 from connector.services.outbound import OutboundGate
+from connector.services.preview import Previews
+from connector.services.sidebar import SALESFORCE_PREFIXES
 from connector.web.body import read_capped
 from connector.web.i18n import agent_lang
 from connector.web.verify import check_callout, check_canvas
@@ -235,3 +237,51 @@ def profile():
     response.headers["Content-Language"] = lang.locale.replace("_", "-")
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.post("/salesforce/preview")
+def preview():
+    """The diff "Update record" would write, for the agent to confirm (Apex signs the callout)."""
+    record = _record_from(_verify_callout())
+    result = _previews().preview(_record_key(record))
+    response = jsonify(result.to_dict())
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/salesforce/apply")
+def apply():
+    """Write exactly the confirmed diff; 409 with the new diff when the plan changed since the preview."""
+    raw = _verify_callout()
+    key = _record_key(_record_from(raw))
+    token = json.loads(raw).get("planToken")
+    if not isinstance(token, str) or not token:
+        raise errors.PayloadError("planToken must be the string the preview returned", code="invalid_plan_token")
+    applied = _previews().apply(key, token)
+    body = applied.preview.to_dict()
+    if applied.status == "changed":
+        return jsonify(body | {"error": "plan_changed", "message": "the profile or the record changed since the "
+                                                                   "review: check the new changes"}), 409
+    return jsonify(body | {"status": applied.status})
+
+
+def _record_from(raw: bytes) -> str:
+    try:
+        body = json.loads(raw or b"null")
+    except ValueError:
+        raise errors.PayloadError("callout body is not JSON", code="invalid_json") from None
+    record = str((body or {}).get("recordId") or "") if isinstance(body, dict) else ""
+    if not RECORD_ID_RE.fullmatch(record):
+        raise errors.PayloadError("recordId must be a 15- or 18-character Salesforce id", code="invalid_id")
+    return record
+
+
+def _record_key(record: str) -> str:
+    obj = SALESFORCE_PREFIXES.get(record[:3])
+    if obj is None:
+        raise errors.PayloadError("only Contact, Lead and Case records are enriched", code="unsupported_record")
+    return record_key("salesforce", obj, record)
+
+
+def _previews() -> Previews:
+    return Previews(enrichment=runtime().enrichment, secret=str(runtime().settings.salesforce_callout_secret))

@@ -14,9 +14,11 @@ from itsdangerous import BadSignature, SignatureExpired
 from marshmallow import ValidationError
 
 from connector import errors
+from connector.core.lang import Lang
 from connector.runtime import Runtime
 from connector.schemas.zendesk import ZendeskEvent, parse_event
 from connector.services.enrichment import record_key
+from connector.services.preview import Previews
 from connector.services.sidebar import LOCATION_RECORDS, SidebarRecord, SidebarSession
 from connector.web.api import require_api_key
 from connector.web.body import json_object, read_capped
@@ -130,7 +132,7 @@ def sidebar():
     response = Response(render_template(
         "zendesk/sidebar.html", session=session, location=location,
         card_url=url_for("zendesk.sidebar_card"), enrich_url=url_for("zendesk.sidebar_enrich"),
-        lang=lang, _=lang._, messages=script_messages()))
+        lang=lang, _=lang._, messages=script_messages(), preview_url=url_for("zendesk.sidebar_preview")))
     return _secure_page(response)
 
 
@@ -152,23 +154,69 @@ def sidebar_card():
 def sidebar_enrich():
     """Queue a write-back: from the page's session, or through the Zendesk proxy with an API key."""
     if request.headers.get("X-API-Key"):
-        require_api_key("write")
-        ticket_id = _ticket_id()
-        status = _accept(f"zendesk:sidebar:{ticket_id}:{secrets.token_hex(8)}", ticket_id, rerun=True)
-        return jsonify(status=status), 202
+        require_api_key("write")  # the app's key, through the Zendesk proxy: queues, never reads a profile
+        ticket_id = _ticket_id(json_object())
+        return _accept_windowed(ticket_id, who="key")
     session = _session()
-    ticket_id = _ticket_id()
+    body = json_object()
+    ticket_id = _ticket_id(body)
     runtime().sidebar.writable_ticket(session, SidebarRecord("ticket", ticket_id))
-    # One write per agent and ticket a window: the keys of this window and the next are recorded, so a
+    if body.get("plan_token") is not None:
+        return apply_reviewed(ticket_id, body["plan_token"], lang=agent_lang(body.get("locale")))
+    return _accept_windowed(ticket_id, who=f"agent:{session.agent_id}")
+
+
+def _accept_windowed(ticket_id: int, *, who: str):
+    # One write per caller and ticket a window: the keys of this window and the next are recorded, so a
     # repeat within ENRICH_WINDOW_S (up to twice that) is a duplicate, and a dead job is not re-run each click.
     window = int(time.time() // ENRICH_WINDOW_S)
-    key = f"zendesk:sidebar:{ticket_id}:agent:{session.agent_id}:" + "{}"
+    key = f"zendesk:sidebar:{ticket_id}:{who}:" + "{}"
     status = _accept(key.format(window), ticket_id, rerun=True, also_keys=(key.format(window + 1),))
     return jsonify(status=status), 200 if status == "duplicate" else 202
 
 
-def _ticket_id() -> int:
-    ticket_id = _int(json_object().get("ticket_id"))
+@bp.post("/zendesk/sidebar/preview")
+def sidebar_preview():
+    """The diff "Write to ticket" would make, to review before confirming (nothing is written). Only the
+    page's session: the diff shows profile values, which the app's write-only key may not read."""
+    session = _session()
+    body = json_object()
+    ticket_id = _ticket_id(body)
+    runtime().sidebar.writable_ticket(session, SidebarRecord("ticket", ticket_id))
+    preview = _previews().preview(record_key("zendesk", "ticket", ticket_id))
+    lang = agent_lang(body.get("locale"))
+    html = render_template("zendesk/review.html", preview=preview, lang=lang, _=lang._)
+    return _no_store(jsonify(preview.to_dict() | {"html": html}))
+
+
+def apply_reviewed(ticket_id: int, token: object, *, lang: Lang):
+    """Confirmed write: exactly the reviewed diff, or 409 with the new diff if the plan changed since."""
+    if not isinstance(token, str) or not token:
+        raise errors.PayloadError("plan_token must be the string the preview returned", code="invalid_plan_token")
+    applied = _previews().apply(record_key("zendesk", "ticket", ticket_id), token)
+    body = applied.preview.to_dict() | {"html": render_template("zendesk/review.html", preview=applied.preview,
+                                                                changed=applied.status == "changed", lang=lang,
+                                                                _=lang._)}
+    if applied.status == "changed":
+        body |= {"error": "plan_changed", "message": "the profile or the ticket changed since the review: "
+                                                     "check the new changes"}
+        return _no_store(jsonify(body)), 409
+    return _no_store(jsonify(body | {"status": applied.status}))
+
+
+def _previews() -> Previews:
+    rt = runtime()
+    rt.sessions()  # the plan token is signed with the session secret: refuse clearly without one
+    return Previews(enrichment=rt.enrichment, secret=str(rt.settings.session_secret))
+
+
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _ticket_id(body: dict) -> int:
+    ticket_id = _int(body.get("ticket_id"))
     if ticket_id is None:
         raise errors.PayloadError("ticket_id is required", code="missing_parameter")
     return ticket_id

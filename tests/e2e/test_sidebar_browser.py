@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from connector.sandbox import seed
-from tests.zendesk_helpers import wait_for
 
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extras")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -75,12 +74,22 @@ def test_sidebar_no_profile_state(agent, zd):
     agent.screenshot(path=str(ARTIFACTS / "zendesk-sidebar-no-profile.png"), full_page=True)
 
 
-def test_write_to_ticket_enriches_it_once(agent, zd, zruntime):
-    zruntime.start_workers()
+def test_write_to_ticket_shows_the_diff_then_writes_it_once_on_confirm(agent, zd, zruntime):
     frame = open_ticket(agent, zd, 3)
     frame.get_by_role("button", name="Write to ticket").click()
-    frame.locator(".aep-status", has_text="Queued").wait_for()  # no wait_for_function: the page's CSP forbids eval
-    wait_for(lambda: len(zd.world.notes(3)) == 1)
+    review = frame.locator(".aep-review")
+    review.wait_for()
+    text = review.inner_text()
+    assert review.get_by_role("heading", name="Review changes").is_visible()
+    assert "Lifetime value" in text and "internal note, added once" in text
+    assert "hidden: no personalisation consent" in text  # customer 3 refuses personalisation
+    assert zd.world.ticket_updates.get(3) is None and zd.world.notes(3) == []  # reviewing writes nothing
+    assert no_horizontal_overflow(frame)
+    agent.screenshot(path=str(ARTIFACTS / "zendesk-sidebar-review.png"), full_page=True)
+    frame.get_by_role("button", name="Confirm and write").click()
+    frame.locator(".aep-status", has_text="Written to the ticket.").wait_for()  # no wait_for_function: CSP forbids eval
+    assert len(zd.world.notes(3)) == 1 and "aep_enriched" in zd.world.tickets[3]["tags"]
+    assert len(zd.world.ticket_updates[3]) == 1
     frame.get_by_role("button", name="Refresh").click()
     frame.wait_for_selector("[data-status=found]")
-    assert len(zd.world.notes(3)) == 1 and "aep_enriched" in zd.world.tickets[3]["tags"]
+    assert len(zd.world.notes(3)) == 1

@@ -7,14 +7,14 @@ from connector.core.card import build_card, get_path
 from connector.core.formats import badge, display
 from connector.core.manifest import Badge
 from connector.core.models import Attempt, EventPage
-from tests.helpers import default_manifest, fixture
+from tests.helpers import default_manifest, fixture, with_consent
 
 UTC = timezone.utc
 MATCH = [Attempt("Email", "email", "j***@example.com", "matched", "AEP returned a profile", 0.95)]
 
 
 def _card(profile_fixture="profile__tutorial_identitymap", events=None, names=None):
-    profile = _profiles(fixture("aep", profile_fixture))[0]
+    profile = _profiles(with_consent(fixture("aep", profile_fixture)))[0]
     return build_card(manifest=default_manifest(), profile=profile, match=MATCH, confidence=0.95,
                       segment_names=names or {}, events=events or EventPage())
 

@@ -42,7 +42,7 @@ USED = used_messages()
 
 def test_the_extractors_see_every_surface():
     # one message from each place, so a broken extractor mapping cannot pass as "nothing missing"
-    for message in ("AEP customer profile", "Write to ticket", "Could not queue the update.", "Lifetime value",
+    for message in ("AEP customer profile", "Write to ticket", "Could not write to the ticket.", "Lifetime value",
                     "Profile found", "Recent activity could not be loaded from AEP just now.", "Yes"):
         assert message in USED
 

@@ -1,7 +1,6 @@
 """The agent's language: catalogs, locale negotiation, CLDR formats and the French card, note and text card."""
 from __future__ import annotations
 
-import copy
 from datetime import datetime, timezone
 
 import pytest
@@ -15,7 +14,7 @@ from connector.core.models import Attempt, Contact, EventPage
 from connector.core.writeplan import note_text
 from connector.i18n import best, lang_for
 from connector.textcard import render
-from tests.helpers import default_manifest, fixture
+from tests.helpers import default_manifest, fixture, with_consent
 
 FR = lang_for("fr_FR")
 NNBSP, NBSP = "\u202f", "\u00a0"  # CLDR fr: narrow no-break space groups thousands; no-break space before € and %
@@ -66,7 +65,7 @@ def test_a_message_with_placeholders_is_filled_in_the_translation():
 
 
 def _card(lang=ENGLISH, currency_code=None):
-    document = copy.deepcopy(fixture("aep", "profile__tutorial_identitymap"))
+    document = with_consent(fixture("aep", "profile__tutorial_identitymap"))  # personalisation granted
     if currency_code:
         next(iter(document.values()))["entity"]["_acme"]["currencyCode"] = currency_code
     profile = _profiles(document)[0]
@@ -119,7 +118,7 @@ def test_identity_reasons_are_in_the_agents_language():
 
 
 def test_the_note_is_written_in_the_accounts_language():
-    document = copy.deepcopy(fixture("aep", "profile__tutorial_identitymap"))
+    document = with_consent(fixture("aep", "profile__tutorial_identitymap"))  # personalisation granted
     profile = _profiles(document)[0]
     card = build_card(manifest=default_manifest(), profile=profile, match=MATCH, confidence=0.95,
                       segment_names={}, events=EventPage(), lang=FR)

@@ -8,13 +8,13 @@ from connector.core.card import build_card
 from connector.core.manifest import Writeback, WriteRule
 from connector.core.models import Attempt, Card, EventPage
 from connector.core.writeplan import RecordState, plan, resolve, same, should_write, tag_of
-from tests.helpers import default_manifest, fixture
+from tests.helpers import default_manifest, fixture, with_consent
 
 MATCH = [Attempt("Email", "email", "j***@example.com", "matched", "AEP returned a profile", 0.95)]
 
 
 def card(confidence: float = 0.95) -> Card:
-    profile = _profiles(fixture("aep", "profile__tutorial_identitymap"))[0]
+    profile = _profiles(with_consent(fixture("aep", "profile__tutorial_identitymap")))[0]
     names = {"fea8d394-5a8c-4cea-bebc-df020ce37f5c": "Recent purchasers"}
     return build_card(manifest=default_manifest(), profile=profile, match=MATCH, confidence=confidence,
                       segment_names=names, events=EventPage())

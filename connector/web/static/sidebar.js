@@ -77,32 +77,62 @@
     });
   }
 
-  // Inside Zendesk, "write to ticket" goes through the Zendesk proxy with the app's secure
-  // connector_api_key setting (never visible to the browser); otherwise, or if that is not set,
-  // with the page's session.
-  function enrich(ticketId) {
-    var body = { ticket_id: ticketId };
-    var bySession = function () {
-      return post(root.dataset.enrichUrl, body).then(function (r) { if (!r.ok) { throw new Error(); } });
-    };
-    if (!client) { return bySession(); }
-    return client.request({
-      url: "{{setting.connector_url}}" + root.dataset.enrichUrl, type: "POST", secure: true,
-      contentType: "application/json", data: JSON.stringify(body),
-      headers: { "X-API-Key": "{{setting.connector_api_key}}" }
-    }).catch(bySession);
-  }
-
   target.addEventListener("click", function (event) {
     var action = event.target.getAttribute && event.target.getAttribute("data-action");
     if (action === "refresh") { load(true); }
     if (action === "enrich") {
       event.target.disabled = true;
-      enrich(event.target.getAttribute("data-ticket") || lastTicket)
-        .then(function () { status(_("Queued: the ticket will be updated in a moment.")); })
-        .catch(function () { status(_("Could not queue the update.")); });
+      review(event.target.getAttribute("data-ticket") || lastTicket);
     }
+    if (action === "confirm") {
+      event.target.disabled = true;
+      confirmWrite(event.target.getAttribute("data-token"));
+    }
+    if (action === "cancel") { closeReview(); }
   });
+
+  // "Write to ticket" first shows the diff the write would make; "Confirm" writes exactly that
+  // diff (the server answers 409 with the new diff when the profile or the ticket changed since).
+  var reviewing = null;
+
+  function showReview(html) {
+    var node = target.querySelector(".aep-review-slot");
+    if (!node) {
+      node = document.createElement("div");
+      node.className = "aep-review-slot";
+      target.querySelector(".aep-card").appendChild(node);
+    }
+    node.innerHTML = html;
+    var first = node.querySelector("button");
+    if (first) { first.focus(); }
+  }
+
+  function closeReview() {
+    var node = target.querySelector(".aep-review-slot");
+    if (node) { node.remove(); }
+    var button = target.querySelector('[data-action="enrich"]');
+    if (button) { button.disabled = false; button.focus(); }
+  }
+
+  function review(ticketId) {
+    reviewing = ticketId;
+    return post(root.dataset.previewUrl, { ticket_id: ticketId, locale: locale }).then(function (r) {
+      if (!r.ok) { throw new Error(); }
+      return r.json();
+    }).then(function (body) { showReview(body.html); })
+      .catch(function () { status(_("Could not compute the changes.")); closeReview(); });
+  }
+
+  function confirmWrite(token) {
+    return post(root.dataset.enrichUrl, { ticket_id: reviewing, plan_token: token, locale: locale }).then(function (r) {
+      return r.json().then(function (body) {
+        if (r.status === 409) { showReview(body.html); return; }
+        if (!r.ok) { throw new Error(); }
+        closeReview();
+        status(body.status === "written" ? _("Written to the ticket.") : _("Nothing to write: the ticket is up to date."));
+      });
+    }).catch(function () { status(_("Could not write to the ticket.")); });
+  }
 
   load(false);
 })();

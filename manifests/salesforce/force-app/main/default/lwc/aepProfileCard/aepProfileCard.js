@@ -16,6 +16,8 @@ import OUTCOME_NOT_TRIED from "@salesforce/label/c.AEP_Outcome_Not_Tried";
 import OUTCOME_INVALID from "@salesforce/label/c.AEP_Outcome_Invalid";
 import OUTCOME_MISSING from "@salesforce/label/c.AEP_Outcome_Missing";
 import OUTCOME_NOT_SERVABLE from "@salesforce/label/c.AEP_Outcome_Not_Servable";
+import previewUpdate from "@salesforce/apex/AepProfileController.previewUpdate";
+import applyUpdate from "@salesforce/apex/AepProfileController.applyUpdate";
 
 // The component's own words are Custom Labels (translated in the org's Translation Workbench); the
 // card's words and formats come from the connector in the user's LOCALE.
@@ -32,12 +34,40 @@ const OUTCOMES = {
     not_servable: OUTCOME_NOT_SERVABLE
 };
 
+const KEPT = {
+    fill_blank: "kept: only filled when blank",
+    never_overwrite_human_edit: "kept: changed by a user",
+    unchanged: "unchanged",
+    no_value: "no value in the profile"
+};
+
+function shown(value) {
+    return value === null || value === undefined || value === "" ? "—" : String(value);
+}
+
+// One line of the reviewed diff: old → new, or why the field stays as it is.
+function describeChange(change) {
+    const where = `${change.label} (${change.target.split(".").slice(-1)[0]})`;
+    if (change.policy === "consent" || change.policy === "label") {
+        return change.action === "remove"
+            ? `${where}: ${shown(change.old)} → — (removed: ${change.reason})`
+            : `${where}: hidden: ${change.reason}`;
+    }
+    if (change.action === "keep") {
+        return `${where}: ${KEPT[change.policy] || change.policy}`;
+    }
+    return `${where}: ${shown(change.old)} → ${change.stamp ? "(time of writing)" : shown(change.new)}`;
+}
+
 export default class AepProfileCard extends LightningElement {
     _recordId;
     card;
     error;
     loading = false;
     labels = { refresh: REFRESH, loading: LOADING, howMatched: HOW_MATCHED, none: NONE };
+    review;
+    reviewChanged = false;
+    message;
 
     @api
     get recordId() {
@@ -68,6 +98,58 @@ export default class AepProfileCard extends LightningElement {
 
     handleRefresh() {
         this.load();
+    }
+
+    // "Update record": first the diff the connector would write, then exactly that write on confirm.
+    async handleReview() {
+        this.message = undefined;
+        this.reviewChanged = false;
+        try {
+            this.review = this.toReview(JSON.parse(await previewUpdate({ recordId: this._recordId })));
+        } catch (e) {
+            this.review = undefined;
+            this.message = (e && e.body && e.body.message) || "The changes could not be computed.";
+        }
+    }
+
+    async handleConfirm() {
+        try {
+            const body = JSON.parse(await applyUpdate({ recordId: this._recordId, planToken: this.review.token }));
+            if (body.error === "plan_changed") {
+                this.review = this.toReview(body);
+                this.reviewChanged = true;
+                return;
+            }
+            this.review = undefined;
+            this.message = body.status === "written" ? "Written to the record." : "Nothing to write: the record is up to date.";
+            this.load();
+        } catch (e) {
+            this.message = (e && e.body && e.body.message) || "The record could not be updated.";
+        }
+    }
+
+    handleCancel() {
+        this.review = undefined;
+        this.reviewChanged = false;
+    }
+
+    toReview(body) {
+        const changes = body.changes || [];
+        return {
+            token: body.plan_token,
+            writes: body.writes > 0,
+            empty: !body.writes,
+            outcome: body.outcome,
+            rows: changes.map((change, index) => ({
+                rowKey: `${change.record}-${change.target}-${index}`,
+                text: describeChange(change),
+                rowClass: change.action === "keep" ? "change slds-text-color_weak" : "change"
+            }))
+        };
+    }
+
+    get canUpdate() {
+        return this.found && this.card.match && this.card.match.writable && !this.review;
     }
 
     get found() {
@@ -106,7 +188,8 @@ export default class AepProfileCard extends LightningElement {
                 ...item,
                 rowKey: `${section.key}-${item.key || item.id || index}`,
                 text: section.kind === "attributes" ? item.display : this.describe(section.kind, item),
-                badgeClass: item.badge ? `slds-badge badge-${item.badge.level}` : ""
+                badgeClass: item.badge ? `slds-badge badge-${item.badge.level}` : "",
+                detailClass: item.hidden ? "slds-item_detail slds-text-color_weak hidden" : "slds-item_detail"
             }))
         }));
     }

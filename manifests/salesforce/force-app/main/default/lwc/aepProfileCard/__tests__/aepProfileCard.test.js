@@ -2,10 +2,15 @@ import { createElement } from "lwc";
 import AepProfileCard from "c/aepProfileCard";
 import getProfile from "@salesforce/apex/AepProfileController.getProfile";
 
+import previewUpdate from "@salesforce/apex/AepProfileController.previewUpdate";
+import applyUpdate from "@salesforce/apex/AepProfileController.applyUpdate";
+
 jest.mock("@salesforce/apex/AepProfileController.getProfile", () => ({ default: jest.fn() }), { virtual: true });
 jest.mock("@salesforce/i18n/locale", () => ({ default: "fr-FR" }), { virtual: true });
 // Custom Labels are not mocked: sfdx-lwc-jest resolves each to its name ("c.AEP_Refresh"), which proves
 // the component shows the label and not a literal.
+jest.mock("@salesforce/apex/AepProfileController.previewUpdate", () => ({ default: jest.fn() }), { virtual: true });
+jest.mock("@salesforce/apex/AepProfileController.applyUpdate", () => ({ default: jest.fn() }), { virtual: true });
 
 const FOUND = {
     status: "found",
@@ -91,5 +96,79 @@ describe("c-aep-profile-card", () => {
         element.shadowRoot.querySelector("lightning-button-icon").click();
         await flush();
         expect(getProfile).toHaveBeenCalledTimes(2);
+    });
+
+    it("shows a field the agent policy hides as a muted line, never its value", async () => {
+        const hidden = JSON.parse(JSON.stringify(FOUND));
+        hidden.sections[1].items[0] = { key: "churn_propensity", label: "Churn propensity", value: null,
+            display: "hidden: no personalisation consent", format: "percent", badge: null, hidden: true,
+            hidden_reason: "no personalisation consent" };
+        hidden.sections[2] = { key: "audiences", title: "Audiences", kind: "audiences", freshness: null, items: [],
+            notice: "hidden: no personalisation consent", hidden: "no personalisation consent" };
+        getProfile.mockResolvedValue(JSON.stringify(hidden));
+        const element = mount("0035g0000000023AAA");
+        await flush();
+        const text = element.shadowRoot.textContent;
+        expect(text).not.toContain("77%");
+        expect(text).not.toContain("High risk");
+        expect(element.shadowRoot.querySelector("dd.hidden").textContent).toContain("hidden: no personalisation consent");
+        expect(element.shadowRoot.querySelector(".notice").textContent).toBe("hidden: no personalisation consent");
+    });
+
+    const PREVIEW = {
+        record: "salesforce:Case:5005g0000000001AAA", outcome: null, writes: 1, plan_token: "token-1",
+        changes: [
+            { record: "salesforce:Contact:0035g0000000001AAA", target: "Contact.AEP_Lifetime_Value__c",
+              label: "Lifetime value", old: null, new: 921.74, action: "write", policy: "overwrite", reason: null,
+              stamp: false },
+            { record: "salesforce:Case:5005g0000000001AAA", target: "Case.AEP_Loyalty_Tier__c", label: "Loyalty tier",
+              old: "silver", new: "gold", action: "keep", policy: "fill_blank", reason: null, stamp: false },
+            { record: "salesforce:Case:5005g0000000001AAA", target: "Case.AEP_Churn_Risk__c", label: "Churn propensity",
+              old: null, new: null, action: "keep", policy: "consent", reason: "no personalisation consent", stamp: false }
+        ]
+    };
+
+    it("reviews the changes before writing, then writes with the plan token", async () => {
+        getProfile.mockResolvedValue(JSON.stringify(FOUND));
+        previewUpdate.mockResolvedValue(JSON.stringify(PREVIEW));
+        applyUpdate.mockResolvedValue(JSON.stringify({ ...PREVIEW, status: "written" }));
+        const element = mount("5005g0000000001AAA");
+        await flush();
+        element.shadowRoot.querySelector("lightning-button.update").click();
+        await flush();
+        expect(previewUpdate).toHaveBeenCalledWith({ recordId: "5005g0000000001AAA" });
+        expect(applyUpdate).not.toHaveBeenCalled();
+        const lines = [...element.shadowRoot.querySelectorAll("li.change")].map((li) => li.textContent);
+        expect(lines).toEqual([
+            "Lifetime value (AEP_Lifetime_Value__c): — → 921.74",
+            "Loyalty tier (AEP_Loyalty_Tier__c): kept: only filled when blank",
+            "Churn propensity (AEP_Churn_Risk__c): hidden: no personalisation consent"
+        ]);
+        element.shadowRoot.querySelector("lightning-button.confirm").click();
+        await flush();
+        expect(applyUpdate).toHaveBeenCalledWith({ recordId: "5005g0000000001AAA", planToken: "token-1" });
+        expect(element.shadowRoot.querySelector(".review")).toBeNull();
+        expect(element.shadowRoot.querySelector(".status").textContent).toBe("Written to the record.");
+        expect(getProfile).toHaveBeenCalledTimes(2);
+    });
+
+    it("shows the new diff instead of writing when the plan changed", async () => {
+        getProfile.mockResolvedValue(JSON.stringify(FOUND));
+        previewUpdate.mockResolvedValue(JSON.stringify(PREVIEW));
+        const changed = { ...PREVIEW, plan_token: "token-2", error: "plan_changed", message: "changed",
+            changes: [{ ...PREVIEW.changes[0], new: 1000 }] };
+        applyUpdate.mockResolvedValue(JSON.stringify(changed));
+        const element = mount("5005g0000000001AAA");
+        await flush();
+        element.shadowRoot.querySelector("lightning-button.update").click();
+        await flush();
+        element.shadowRoot.querySelector("lightning-button.confirm").click();
+        await flush();
+        expect(element.shadowRoot.querySelector(".changed")).not.toBeNull();
+        const lines = [...element.shadowRoot.querySelectorAll("li.change")].map((li) => li.textContent);
+        expect(lines).toEqual(["Lifetime value (AEP_Lifetime_Value__c): — → 1000"]);
+        element.shadowRoot.querySelector("lightning-button.confirm").click();
+        await flush();
+        expect(applyUpdate).toHaveBeenLastCalledWith({ recordId: "5005g0000000001AAA", planToken: "token-2" });
     });
 });
