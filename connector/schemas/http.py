@@ -78,13 +78,12 @@ class ProfileQuerySchema(_Doc):
     refresh = fields.Str(metadata={"description": "1/true/yes: bypass the profile cache"})
 
 
-class SalesforceProfileQuerySchema(_Doc):
-    recordId = fields.Str(required=True, metadata={"description": "15- or 18-character Salesforce id"})
-    locale = fields.Str(metadata={"description": "the Salesforce user's locale (e.g. fr-FR), signed with the query"})
-
-
 class SalesforceRecordSchema(_Doc):
     recordId = fields.Str(required=True, metadata={"description": "15- or 18-character Salesforce id"})
+
+
+class SalesforceProfileQuerySchema(SalesforceRecordSchema):
+    locale = fields.Str(metadata={"description": "the Salesforce user's locale (e.g. fr-FR), signed with the query"})
 
 
 class SalesforceApplySchema(SalesforceRecordSchema):
@@ -98,15 +97,13 @@ class SidebarCardRequestSchema(_Doc):
     locale = fields.Str(metadata={"description": "the agent's ZAF currentUser.locale"})
 
 
-class EnrichRequestSchema(_Doc):
-    ticket_id = fields.Raw(required=True, metadata={"description": "the ticket to write to"})
-    plan_token = fields.Str(metadata={"description": "confirm the reviewed diff: written only if it still holds"})
-    locale = fields.Str(metadata={"description": "the agent's ZAF currentUser.locale"})
-
-
 class PreviewRequestSchema(_Doc):
-    ticket_id = fields.Raw(required=True, metadata={"description": "the ticket the write would go to"})
+    ticket_id = fields.Raw(required=True, metadata={"description": "the ticket the write goes to"})
     locale = fields.Str(metadata={"description": "the agent's ZAF currentUser.locale"})
+
+
+class EnrichRequestSchema(PreviewRequestSchema):
+    plan_token = fields.Str(metadata={"description": "confirm the reviewed diff: written only if it still holds"})
 
 
 class SidebarFormSchema(_Doc):
