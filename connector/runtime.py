@@ -69,6 +69,7 @@ class Runtime:
 
     def start_workers(self) -> None:
         if self.settings.worker_threads > 0:
+            _ = self.sidebar  # in-process workers prime the sidebar's ticket cache with what they read
             self.queue.start(threads=self.settings.worker_threads)
             self.queue.sweep()
 
@@ -119,6 +120,8 @@ class Runtime:
         """One per runtime: it keeps the briefly cached agents and tickets."""
         if self._sidebar is None:
             directory = ZendeskDirectory(self.zendesk) if self.zendesk is not None else None
+            if directory is not None:
+                self.enrichment.on_ticket_read = directory.remember_ticket
             self._sidebar = Sidebar(lookup=self.lookup, directory=directory, views=self.store.views,
                                     records_per_minute=self.settings.sidebar_records_per_minute)
         return self._sidebar

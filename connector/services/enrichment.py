@@ -81,8 +81,8 @@ class Enrichment:
         self.zendesk = zendesk
         self.salesforce = salesforce
         self.salesforce_api_share = salesforce_api_share
-        # Called with (ticket id, requester) whenever a ticket is read, so that the sidebar's
-        # per-ticket requester cache can be primed by the job that ran on ticket creation.
+        # Called with (ticket id, ticket) whenever a ticket is read, so that the sidebar's per-ticket
+        # cache is primed by the job that ran on ticket creation (the agent's first open reads nothing).
         self.on_ticket_read = on_ticket_read
         self.lang = lang  # the account's language (CONNECTOR_NOTE_LOCALE): the note and `.display` values
 
@@ -158,7 +158,7 @@ class Enrichment:
         ticket = self.zendesk.read_ticket(ticket_id)
         requester = ticket.requester
         if self.on_ticket_read is not None:
-            self.on_ticket_read(ticket_id, requester)
+            self.on_ticket_read(ticket_id, ticket)
         if requester is None or spec is None:
             return ZendeskDraft(key, ticket, outcome="no_requester" if requester is None else "no_rules")
         contact = Contact(email=requester.email, phone=requester.phone, crm_id=requester.external_id,

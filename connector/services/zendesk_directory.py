@@ -46,6 +46,12 @@ class ZendeskDirectory:
         return self._cached(self._tickets, ticket_id, lambda: self.zendesk.read_ticket(ticket_id),
                             missing=f"Zendesk has no ticket {ticket_id}")
 
+    def remember_ticket(self, ticket_id: int, ticket: Any) -> None:
+        """A ticket the enrichment job has just read (with its requester): the agent who opens it next
+        is served from here, without a read of their own."""
+        with self._lock:
+            self._tickets[ticket_id] = ticket
+
     def user(self, user_id: int) -> Any:
         return self._cached(self._users, user_id, lambda: self.zendesk.read_user(user_id),
                             missing=f"Zendesk has no user {user_id}")

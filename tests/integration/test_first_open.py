@@ -50,6 +50,18 @@ def test_first_open_after_ticket_creation_needs_no_aep_call(zd, aep, zruntime, z
     assert aep_lookups(aep) == 0  # profile, events and audience names all came from the cache
 
 
+def test_first_open_after_an_in_process_enrichment_reads_no_ticket_from_zendesk(zd, aep, zruntime, zclient,
+                                                                                  installed):
+    zruntime.start_workers()
+    ticket = zd.create_ticket(1006)
+    wait_for(lambda: (j := zruntime.store.job(f"zendesk:ticket:{ticket['id']}")) and j.status == "done")
+    zd.world.clear()
+    html = sidebar_card(zclient, zd, ticket_id=ticket["id"])
+    customer = seed.customer(6)
+    assert f"<h1>{customer.first} {customer.last}</h1>" in html
+    assert zd.world.calls(f"/api/v2/tickets/{ticket['id']}") == []  # the job's read served the sidebar
+
+
 def test_cold_open_without_enrichment_does_call_aep(zd, aep, zclient):
     html = sidebar_card(zclient, zd, ticket_id=6)
     assert 'data-status="found"' in html and aep_lookups(aep) >= 1
@@ -88,7 +100,7 @@ def test_shared_redis_cache_serves_a_web_process_what_a_separate_worker_fetched(
 
 def test_the_job_reports_each_ticket_it_reads_to_the_requester_hook(zd, zruntime):
     seen = []
-    zruntime.enrichment.on_ticket_read = lambda ticket_id, requester: seen.append((ticket_id, requester.id))
+    zruntime.enrichment.on_ticket_read = lambda ticket_id, ticket: seen.append((ticket_id, ticket.requester.id))
     zruntime.store.accept(delivery_key="hook", record_key="zendesk:ticket:7", provider="zendesk")
     zruntime.enrichment.run("zendesk:ticket:7")
     assert seen == [(7, 1007)]
