@@ -13,6 +13,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from connector.core.lang import N_
 from connector.core.manifest import Writeback, WriteRule
 from connector.core.models import Card
 from connector.core.writeplan import NOTE_TARGET, Plan, RecordState, resolve, same, tag_of, withheld_by
@@ -50,10 +51,10 @@ def explain(*, record: str, card: Card, spec: Writeback, state: RecordState, cha
         else:
             rows.append(_field_row(record, card, rule, label, state, changes))
     if changes.note:
-        rows.append(Change(record, NOTE_TARGET, "Internal note", None, changes.note, WRITE, "once"))
+        rows.append(Change(record, NOTE_TARGET, N_("Internal note"), None, changes.note, WRITE, "once"))
     marker = spec.marker_tag
     if marker and marker in changes.add_tags:
-        rows.append(Change(record, "ticket.tags", "Marker tag", None, marker, WRITE, "add"))
+        rows.append(Change(record, "ticket.tags", N_("Marker tag"), None, marker, WRITE, "add"))
     return rows
 
 

@@ -1,6 +1,7 @@
 """The card in a real headless Chromium, checked with axe-core (bundled by axe-playwright-python, no
-network): the Zendesk sidebar (profile and no-profile), the Canvas page, in English and French, light
-and dark; the 320 px sidebar never scrolls sideways; the keyboard reaches the buttons with a visible focus.
+network): the Zendesk sidebar (profile, fields hidden for want of consent, the review of "Write to ticket",
+no profile), the Canvas page, in English and French, light and dark; the 320 px sidebar never scrolls
+sideways; the keyboard reaches the buttons (and the review's) with a visible focus.
 
 The sidebar is loaded as Zendesk loads it (signed POST into a 320 px iframe) with a stand-in for the
 ZAF SDK that answers ``client.get`` like Zendesk does, including ``currentUser.locale``.
@@ -28,6 +29,7 @@ pytestmark = [pytest.mark.e2e,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")]
 BLOCKING = {"serious", "critical"}
 FOUND_TICKET = 3  # seed customer 3: lifetime value 1,473.83
+NO_CONSENT_TICKET = 8  # seed customer 8 (index = 8 mod 10): no personalisation consent recorded
 NNBSP, NBSP = "\u202f", "\u00a0"
 
 FAKE_ZAF = """window.ZAFClient = { init: function () { var data = %s; return {
@@ -123,6 +125,12 @@ def no_horizontal_scroll(frame) -> bool:
     return frame.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
 
 
+def focused(frame) -> dict:
+    return frame.evaluate("""() => { const e = document.activeElement; const s = getComputedStyle(e);
+        return {text: e.textContent.trim(), outline: s.outlineStyle, width: s.outlineWidth,
+                inReview: !!e.closest('.aep-review')}; }""")
+
+
 def shoot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
@@ -195,12 +203,80 @@ def test_the_keyboard_reaches_refresh_and_write_with_a_visible_focus(open_page, 
     reached = []
     for _ in range(2):  # the match explanation's summary, then the two buttons, in reading order
         page.keyboard.press("Tab")
-        focused = frame.evaluate("""() => { const e = document.activeElement; const s = getComputedStyle(e);
-            return {text: e.textContent.trim(), outline: s.outlineStyle, width: s.outlineWidth}; }""")
-        reached.append(focused["text"])
-        assert focused["outline"] == "solid" and focused["width"] == "2px", focused  # :focus-visible ring
+        now = focused(frame)
+        reached.append(now["text"])
+        assert now["outline"] == "solid" and now["width"] == "2px", now  # :focus-visible ring
     assert reached == ["Refresh", "Write to ticket"]
     page.keyboard.press("Shift+Tab")
     assert frame.evaluate("document.activeElement.textContent.trim()") == "Refresh"
     page.keyboard.press("Enter")  # a keyboard user can refresh the card
     frame.locator("[data-status=found]").wait_for()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("agent_locale, hidden", [
+    ("en-US", "hidden: no personalisation consent"), ("fr", "masqué : pas de consentement à la personnalisation")])
+def test_zendesk_sidebar_with_fields_hidden_for_want_of_consent(open_page, server, zd, scheme, agent_locale, hidden):
+    page = open_page(scheme=scheme)
+    frame = open_sidebar(page, zd, NO_CONSENT_TICKET, agent_locale)
+    assert frame.get_attribute("[data-status]", "data-status") == "found"
+    lines = [" ".join(t.split()) for t in frame.locator(".aep-hidden").all_inner_texts()]
+    assert lines == [hidden, hidden], lines  # churn propensity, then the audiences
+    assert frame.locator("section[aria-labelledby=aep-audiences] .aep-hidden").count() == 1
+    assert frame.locator(".aep-badge").count() == 0  # the churn risk badge is withheld with the score
+    assert no_horizontal_scroll(frame)
+    name = f"zendesk-sidebar-hidden-{agent_locale[:2]}-{scheme}"
+    assert blocking_violations(frame, name) == []
+    shoot(page, name)
+
+
+def open_review(page, frame):
+    """The agent asks for "Write to ticket" from the keyboard; the diff opens below the card."""
+    frame.locator("[data-action=enrich]").focus()
+    page.keyboard.press("Enter")
+    review = frame.locator(".aep-review")
+    review.wait_for(timeout=15_000)
+    return review
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("agent_locale, texts", [
+    ("en-US", ("Review changes", "Internal note", "Marker tag", "Confirm and write", "Cancel",
+               "hidden: no personalisation consent")),
+    ("fr", ("Vérifier les modifications", "Note interne", "Balise de suivi", "Confirmer et écrire", "Annuler",
+            "masqué : pas de consentement à la personnalisation")),
+])
+def test_zendesk_sidebar_reviewing_a_write(open_page, server, zd, scheme, agent_locale, texts):
+    page = open_page(scheme=scheme)
+    frame = open_sidebar(page, zd, FOUND_TICKET, agent_locale)
+    review = open_review(page, frame)
+    review.locator("summary").click()  # the internal note's text open too: its colours are checked as well
+    text = " ".join(review.text_content().split())
+    assert all(t in text for t in texts), text
+    assert review.locator("ins").count() > 0  # a real diff, not only "nothing to write"
+    assert zd.world.ticket_updates.get(FOUND_TICKET) is None  # reviewing wrote nothing
+    assert frame.evaluate("document.documentElement.clientWidth") == 320 and no_horizontal_scroll(frame)
+    name = f"zendesk-sidebar-review-{agent_locale[:2]}-{scheme}"
+    assert blocking_violations(frame, name) == []
+    review.locator(".aep-actions").scroll_into_view_if_needed()  # the screenshot shows Confirm and Cancel
+    shoot(page, name)
+
+
+def test_the_keyboard_moves_into_the_review_and_back_to_write(open_page, server, zd):
+    page = open_page()
+    frame = open_sidebar(page, zd, FOUND_TICKET, "en-US")
+    open_review(page, frame)
+    frame.locator(".aep-review button").first.wait_for()
+    now = focused(frame)
+    assert now["inReview"] and now["text"] == "Confirm and write", now  # focus moved into the review
+    assert now["outline"] == "solid" and now["width"] == "2px", now
+    page.keyboard.press("Tab")
+    now = focused(frame)
+    assert now["inReview"] and now["text"] == "Cancel", now
+    assert now["outline"] == "solid" and now["width"] == "2px", now
+    page.keyboard.press("Enter")  # Cancel: the review closes, focus is back on Write to ticket
+    frame.locator(".aep-review").wait_for(state="detached")
+    now = focused(frame)
+    assert now["text"] == "Write to ticket" and now["outline"] == "solid", now
+    assert frame.locator("[data-action=enrich]").is_enabled()
+    assert zd.world.ticket_updates.get(FOUND_TICKET) is None  # cancelling wrote nothing
