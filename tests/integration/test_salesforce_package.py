@@ -32,7 +32,7 @@ def test_source_converts_to_a_metadata_package(tmp_path):
 def test_lightning_component_jest_tests_pass():
     done = run(str(BIN / "sfdx-lwc-jest"))
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "8 passed" in done.stdout + done.stderr  # the card (5) and the reviewed update (3)
+    assert "11 passed" in done.stdout + done.stderr  # the card (5) and the reviewed update (6)
 
 
 def test_apex_parses_and_is_formatted(tmp_path):

@@ -18,6 +18,25 @@ import OUTCOME_MISSING from "@salesforce/label/c.AEP_Outcome_Missing";
 import OUTCOME_NOT_SERVABLE from "@salesforce/label/c.AEP_Outcome_Not_Servable";
 import previewUpdate from "@salesforce/apex/AepProfileController.previewUpdate";
 import applyUpdate from "@salesforce/apex/AepProfileController.applyUpdate";
+import UPDATE_RECORD from "@salesforce/label/c.AEP_Update_Record";
+import REVIEW_CHANGES from "@salesforce/label/c.AEP_Review_Changes";
+import REVIEW_OUTDATED from "@salesforce/label/c.AEP_Review_Outdated";
+import NOTHING_TO_WRITE from "@salesforce/label/c.AEP_Nothing_To_Write";
+import CONFIRM_WRITE from "@salesforce/label/c.AEP_Confirm_Write";
+import CANCEL from "@salesforce/label/c.AEP_Cancel";
+import KEPT_FILL_BLANK from "@salesforce/label/c.AEP_Kept_Fill_Blank";
+import KEPT_USER_EDIT from "@salesforce/label/c.AEP_Kept_User_Edit";
+import UNCHANGED from "@salesforce/label/c.AEP_Unchanged";
+import NO_VALUE from "@salesforce/label/c.AEP_No_Value";
+import CHANGE_LINE from "@salesforce/label/c.AEP_Change_Line";
+import CHANGE_WRITE from "@salesforce/label/c.AEP_Change_Write";
+import CHANGE_REMOVED from "@salesforce/label/c.AEP_Change_Removed";
+import CHANGE_HIDDEN from "@salesforce/label/c.AEP_Change_Hidden";
+import TIME_OF_WRITING from "@salesforce/label/c.AEP_Time_Of_Writing";
+import WRITTEN from "@salesforce/label/c.AEP_Written";
+import UP_TO_DATE from "@salesforce/label/c.AEP_Up_To_Date";
+import PREVIEW_FAILED from "@salesforce/label/c.AEP_Preview_Failed";
+import UPDATE_FAILED from "@salesforce/label/c.AEP_Update_Failed";
 
 // The component's own words are Custom Labels (translated in the org's Translation Workbench); the
 // card's words and formats come from the connector in the user's LOCALE.
@@ -35,11 +54,17 @@ const OUTCOMES = {
 };
 
 const KEPT = {
-    fill_blank: "kept: only filled when blank",
-    never_overwrite_human_edit: "kept: changed by a user",
-    unchanged: "unchanged",
-    no_value: "no value in the profile"
+    fill_blank: KEPT_FILL_BLANK,
+    never_overwrite_human_edit: KEPT_USER_EDIT,
+    unchanged: UNCHANGED,
+    no_value: NO_VALUE
 };
+
+// A label's {0}, {1}… replaced in one pass, so an argument is never read as a placeholder (or a "$&").
+function format(label, ...args) {
+    return label.replace(/\{(\d+)\}/g, (placeholder, index) =>
+        Number(index) < args.length ? String(args[Number(index)]) : placeholder);
+}
 
 function shown(value) {
     return value === null || value === undefined || value === "" ? "—" : String(value);
@@ -47,16 +72,20 @@ function shown(value) {
 
 // One line of the reviewed diff: old → new, or why the field stays as it is.
 function describeChange(change) {
-    const where = `${change.label} (${change.target.split(".").slice(-1)[0]})`;
+    const field = change.target.split(".").slice(-1)[0];
+    return format(CHANGE_LINE, change.label, field, describeOutcome(change));
+}
+
+function describeOutcome(change) {
     if (change.policy === "consent" || change.policy === "label") {
         return change.action === "remove"
-            ? `${where}: ${shown(change.old)} → — (removed: ${change.reason})`
-            : `${where}: hidden: ${change.reason}`;
+            ? format(CHANGE_REMOVED, shown(change.old), change.reason)
+            : format(CHANGE_HIDDEN, change.reason);
     }
     if (change.action === "keep") {
-        return `${where}: ${KEPT[change.policy] || change.policy}`;
+        return KEPT[change.policy] || change.policy;
     }
-    return `${where}: ${shown(change.old)} → ${change.stamp ? "(time of writing)" : shown(change.new)}`;
+    return format(CHANGE_WRITE, shown(change.old), change.stamp ? TIME_OF_WRITING : shown(change.new));
 }
 
 export default class AepProfileCard extends LightningElement {
@@ -64,7 +93,18 @@ export default class AepProfileCard extends LightningElement {
     card;
     error;
     loading = false;
-    labels = { refresh: REFRESH, loading: LOADING, howMatched: HOW_MATCHED, none: NONE };
+    labels = {
+        refresh: REFRESH,
+        loading: LOADING,
+        howMatched: HOW_MATCHED,
+        none: NONE,
+        updateRecord: UPDATE_RECORD,
+        reviewChanges: REVIEW_CHANGES,
+        reviewOutdated: REVIEW_OUTDATED,
+        nothingToWrite: NOTHING_TO_WRITE,
+        confirmWrite: CONFIRM_WRITE,
+        cancel: CANCEL
+    };
     review;
     reviewChanged = false;
     message;
@@ -108,7 +148,7 @@ export default class AepProfileCard extends LightningElement {
             this.review = this.toReview(JSON.parse(await previewUpdate({ recordId: this._recordId })));
         } catch (e) {
             this.review = undefined;
-            this.message = (e && e.body && e.body.message) || "The changes could not be computed.";
+            this.message = (e && e.body && e.body.message) || PREVIEW_FAILED;
         }
     }
 
@@ -121,10 +161,10 @@ export default class AepProfileCard extends LightningElement {
                 return;
             }
             this.review = undefined;
-            this.message = body.status === "written" ? "Written to the record." : "Nothing to write: the record is up to date.";
+            this.message = body.status === "written" ? WRITTEN : UP_TO_DATE;
             this.load();
         } catch (e) {
-            this.message = (e && e.body && e.body.message) || "The record could not be updated.";
+            this.message = (e && e.body && e.body.message) || UPDATE_FAILED;
         }
     }
 
@@ -169,7 +209,7 @@ export default class AepProfileCard extends LightningElement {
 
     get updated() {
         const when = this.card && (this.card.lastModifiedDisplay || this.card.lastModifiedAt);
-        return PROFILE_UPDATED.replace("{0}", when || "—");
+        return format(PROFILE_UPDATED, when || "—");
     }
 
     get attributes() {

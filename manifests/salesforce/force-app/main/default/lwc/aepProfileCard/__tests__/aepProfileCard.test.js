@@ -11,6 +11,14 @@ jest.mock("@salesforce/i18n/locale", () => ({ default: "fr-FR" }), { virtual: tr
 // the component shows the label and not a literal.
 jest.mock("@salesforce/apex/AepProfileController.previewUpdate", () => ({ default: jest.fn() }), { virtual: true });
 jest.mock("@salesforce/apex/AepProfileController.applyUpdate", () => ({ default: jest.fn() }), { virtual: true });
+// The review line's templates are mocked with their French translations, so the tests prove the component
+// fills the labels' placeholders (no-break space before ":" included) instead of building English text.
+jest.mock("@salesforce/label/c.AEP_Change_Line", () => ({ default: "{0} ({1})\u00a0: {2}" }), { virtual: true });
+jest.mock("@salesforce/label/c.AEP_Change_Write", () => ({ default: "{0} → {1}" }), { virtual: true });
+jest.mock("@salesforce/label/c.AEP_Change_Removed", () => ({ default: "{0} → — (retiré\u00a0: {1})" }), { virtual: true });
+jest.mock("@salesforce/label/c.AEP_Change_Hidden", () => ({ default: "masqué\u00a0: {0}" }), { virtual: true });
+
+const NBSP = "\u00a0";
 
 const FOUND = {
     status: "found",
@@ -140,15 +148,19 @@ describe("c-aep-profile-card", () => {
         expect(applyUpdate).not.toHaveBeenCalled();
         const lines = [...element.shadowRoot.querySelectorAll("li.change")].map((li) => li.textContent);
         expect(lines).toEqual([
-            "Lifetime value (AEP_Lifetime_Value__c): — → 921.74",
-            "Loyalty tier (AEP_Loyalty_Tier__c): kept: only filled when blank",
-            "Churn propensity (AEP_Churn_Risk__c): hidden: no personalisation consent"
+            `Lifetime value (AEP_Lifetime_Value__c)${NBSP}: — → 921.74`,
+            `Loyalty tier (AEP_Loyalty_Tier__c)${NBSP}: c.AEP_Kept_Fill_Blank`,
+            `Churn propensity (AEP_Churn_Risk__c)${NBSP}: masqué${NBSP}: no personalisation consent`
         ]);
+        expect(element.shadowRoot.querySelector(".review h3").textContent).toBe("c.AEP_Review_Changes");
+        expect(element.shadowRoot.querySelector("lightning-button.confirm").label).toBe("c.AEP_Confirm_Write");
+        expect(element.shadowRoot.querySelector("lightning-button.cancel").label).toBe("c.AEP_Cancel");
+        expect(element.shadowRoot.querySelector(".nothing")).toBeNull();
         element.shadowRoot.querySelector("lightning-button.confirm").click();
         await flush();
         expect(applyUpdate).toHaveBeenCalledWith({ recordId: "5005g0000000001AAA", planToken: "token-1" });
         expect(element.shadowRoot.querySelector(".review")).toBeNull();
-        expect(element.shadowRoot.querySelector(".status").textContent).toBe("Written to the record.");
+        expect(element.shadowRoot.querySelector(".status").textContent).toBe("c.AEP_Written");
         expect(getProfile).toHaveBeenCalledTimes(2);
     });
 
@@ -164,11 +176,89 @@ describe("c-aep-profile-card", () => {
         await flush();
         element.shadowRoot.querySelector("lightning-button.confirm").click();
         await flush();
-        expect(element.shadowRoot.querySelector(".changed")).not.toBeNull();
+        expect(element.shadowRoot.querySelector(".changed").textContent).toBe("c.AEP_Review_Outdated");
         const lines = [...element.shadowRoot.querySelectorAll("li.change")].map((li) => li.textContent);
-        expect(lines).toEqual(["Lifetime value (AEP_Lifetime_Value__c): — → 1000"]);
+        expect(lines).toEqual([`Lifetime value (AEP_Lifetime_Value__c)${NBSP}: — → 1000`]);
         element.shadowRoot.querySelector("lightning-button.confirm").click();
         await flush();
         expect(applyUpdate).toHaveBeenLastCalledWith({ recordId: "5005g0000000001AAA", planToken: "token-2" });
+    });
+
+    it("words every kind of change with labels and fills a reason in as plain text", async () => {
+        getProfile.mockResolvedValue(JSON.stringify(FOUND));
+        const change = { record: "salesforce:Contact:0035g0000000001AAA", old: null, new: null, reason: null,
+            stamp: false };
+        previewUpdate.mockResolvedValue(JSON.stringify({ ...PREVIEW, writes: 2, changes: [
+            { ...change, target: "Contact.Email", label: "E-mail", old: "e@x.test", action: "remove", policy: "label",
+              reason: "$& {1} C2 label" },
+            { ...change, target: "Contact.AEP_Synced_At__c", label: "Synced at", old: "2026-11-01", new: "now",
+              action: "write", policy: "overwrite", stamp: true },
+            { ...change, target: "Contact.Title", label: "Title", action: "keep", policy: "never_overwrite_human_edit" },
+            { ...change, target: "Contact.Phone", label: "Phone", action: "keep", policy: "unchanged" },
+            { ...change, target: "Contact.Fax", label: "Fax", action: "keep", policy: "no_value" },
+            { ...change, target: "Contact.Department", label: "Department", action: "keep", policy: "some_new_policy" }
+        ] }));
+        const element = mount("0035g0000000001AAA");
+        await flush();
+        expect(element.shadowRoot.querySelector("lightning-button.update").label).toBe("c.AEP_Update_Record");
+        element.shadowRoot.querySelector("lightning-button.update").click();
+        await flush();
+        const lines = [...element.shadowRoot.querySelectorAll("li.change")].map((li) => li.textContent);
+        expect(lines).toEqual([
+            `E-mail (Email)${NBSP}: e@x.test → — (retiré${NBSP}: $& {1} C2 label)`,
+            `Synced at (AEP_Synced_At__c)${NBSP}: 2026-11-01 → c.AEP_Time_Of_Writing`,
+            `Title (Title)${NBSP}: c.AEP_Kept_User_Edit`,
+            `Phone (Phone)${NBSP}: c.AEP_Unchanged`,
+            `Fax (Fax)${NBSP}: c.AEP_No_Value`,
+            `Department (Department)${NBSP}: some_new_policy`
+        ]);
+        const text = element.shadowRoot.textContent;
+        for (const english of ["kept:", "unchanged", "no value", "time of writing", "removed:", "hidden:"]) {
+            expect(text).not.toContain(english);
+        }
+    });
+
+    it("says when there is nothing to write and closes the review on cancel", async () => {
+        getProfile.mockResolvedValue(JSON.stringify(FOUND));
+        previewUpdate.mockResolvedValue(JSON.stringify({ ...PREVIEW, writes: 0, plan_token: "token-0",
+            changes: [PREVIEW.changes[1]] }));
+        const element = mount("5005g0000000001AAA");
+        await flush();
+        element.shadowRoot.querySelector("lightning-button.update").click();
+        await flush();
+        expect(element.shadowRoot.querySelector(".nothing").textContent).toBe("c.AEP_Nothing_To_Write");
+        expect(element.shadowRoot.querySelector("lightning-button.confirm")).toBeNull();
+        expect(element.shadowRoot.querySelector("lightning-button.update")).toBeNull();
+        element.shadowRoot.querySelector("lightning-button.cancel").click();
+        await flush();
+        expect(element.shadowRoot.querySelector(".review")).toBeNull();
+        expect(element.shadowRoot.querySelector("lightning-button.update")).not.toBeNull();
+        expect(applyUpdate).not.toHaveBeenCalled();
+    });
+
+    it("shows the labelled status and errors of the review and the write", async () => {
+        getProfile.mockResolvedValue(JSON.stringify(FOUND));
+        previewUpdate.mockRejectedValueOnce(new Error("network"));
+        const element = mount("5005g0000000001AAA");
+        await flush();
+        element.shadowRoot.querySelector("lightning-button.update").click();
+        await flush();
+        expect(element.shadowRoot.querySelector(".review")).toBeNull();
+        expect(element.shadowRoot.querySelector(".status").textContent).toBe("c.AEP_Preview_Failed");
+
+        previewUpdate.mockResolvedValue(JSON.stringify(PREVIEW));
+        applyUpdate.mockRejectedValueOnce(new Error("network"));
+        element.shadowRoot.querySelector("lightning-button.update").click();
+        await flush();
+        element.shadowRoot.querySelector("lightning-button.confirm").click();
+        await flush();
+        expect(element.shadowRoot.querySelector(".status").textContent).toBe("c.AEP_Update_Failed");
+        expect(element.shadowRoot.querySelector(".review")).not.toBeNull();
+
+        applyUpdate.mockResolvedValueOnce(JSON.stringify({ ...PREVIEW, status: "unchanged" }));
+        element.shadowRoot.querySelector("lightning-button.confirm").click();
+        await flush();
+        expect(element.shadowRoot.querySelector(".status").textContent).toBe("c.AEP_Up_To_Date");
+        expect(element.shadowRoot.querySelector(".review")).toBeNull();
     });
 });
