@@ -10,14 +10,21 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from connector.core.manifest import Writeback, WriteRule
 from connector.core.models import Card
 from connector.core.writeplan import NOTE_TARGET, Plan, RecordState, resolve, same, tag_of, withheld_by
 
 WRITE, REMOVE, KEEP = "write", "remove", "keep"
+TOKEN_RE = re.compile(r"[0-9a-f]{64}")  # a plan token is the hex HMAC-SHA256 ``plan_token`` makes
+
+
+def well_formed(token: object) -> TypeGuard[str]:
+    """The form of a plan token, checked before anything is read for it."""
+    return isinstance(token, str) and TOKEN_RE.fullmatch(token) is not None
 
 
 @dataclass(frozen=True)
@@ -108,6 +115,8 @@ def plan_token(rows: list[Change], *, secret: str) -> str:
 
 
 def same_plan(token: str, rows: list[Change], *, secret: str) -> bool:
+    if not well_formed(token):
+        return False
     return hmac.compare_digest(token.encode(), plan_token(rows, secret=secret).encode())
 
 

@@ -15,6 +15,7 @@ from marshmallow import ValidationError
 
 from connector import errors
 from connector.core.lang import Lang
+from connector.core.preview import well_formed
 from connector.runtime import Runtime
 from connector.schemas.zendesk import ZendeskEvent, parse_event
 from connector.services.enrichment import record_key
@@ -160,8 +161,11 @@ def sidebar_enrich():
     session = _session()
     body = json_object()
     ticket_id = _ticket_id(body)
+    reviewed = body.get("plan_token") is not None
+    if reviewed and not well_formed(body["plan_token"]):  # refused before anything is read for it
+        raise errors.PayloadError("plan_token must be the string the preview returned", code="invalid_plan_token")
     runtime().sidebar.writable_ticket(session, SidebarRecord("ticket", ticket_id))
-    if body.get("plan_token") is not None:
+    if reviewed:
         return apply_reviewed(ticket_id, body["plan_token"], lang=agent_lang(body.get("locale")))
     return _accept_windowed(ticket_id, who=f"agent:{session.agent_id}")
 
@@ -191,7 +195,7 @@ def sidebar_preview():
 
 def apply_reviewed(ticket_id: int, token: object, *, lang: Lang):
     """Confirmed write: exactly the reviewed diff, or 409 with the new diff if the plan changed since."""
-    if not isinstance(token, str) or not token:
+    if not isinstance(token, str) or not well_formed(token):
         raise errors.PayloadError("plan_token must be the string the preview returned", code="invalid_plan_token")
     applied = _previews().apply(record_key("zendesk", "ticket", ticket_id), token)
     body = applied.preview.to_dict() | {"html": render_template("zendesk/review.html", preview=applied.preview,

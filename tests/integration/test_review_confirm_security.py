@@ -6,9 +6,11 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 import requests
 
-from tests.integration.test_preview import GRANTS, call, session, zendesk_writes
+from connector.sandbox.salesforce import record_id
+from tests.integration.test_preview import GRANTS, call, session, signed_post, zendesk_writes
 
 CONFIRMS = 6
 
@@ -78,3 +80,21 @@ def test_a_confirm_takes_the_zendesk_request_budget(zclient, zd, zruntime):
     assert zd.world.calls() == []  # not even the read
     job = zruntime.store.job(f"zendesk:ticket:{GRANTS}")
     assert job is None  # the lease is given back: nothing left running
+
+
+# -- 5. a plan token is hex of a fixed length, checked before anything is read -----------------------
+
+@pytest.mark.parametrize("token", ["\udfff", "x", "0" * 63, "G" * 64, "0" * 64 + "\udfff", "ab" * 40])
+def test_a_malformed_plan_token_is_400_before_any_read(zclient, zd, token):
+    s = session(zclient, zd)
+    zd.world.clear()
+    response = call(zclient, "/zendesk/sidebar/enrich", s, {"ticket_id": GRANTS, "plan_token": token})
+    assert response.status_code == 400 and response.get_json()["error"] == "invalid_plan_token"
+    assert zd.world.calls() == []  # not the agent, not the ticket
+
+
+@pytest.mark.parametrize("token", ["\udfff", "x", "0" * 65, "ab" * 40])
+def test_a_malformed_salesforce_plan_token_is_400_before_any_read(sfclient, sf, token):
+    response = signed_post(sfclient, "/salesforce/apply", {"recordId": record_id("Case", GRANTS), "planToken": token})
+    assert response.status_code == 400 and response.get_json()["error"] == "invalid_plan_token"
+    assert sf.world.calls("/services/data") == []
