@@ -106,18 +106,20 @@ def effective(rows: list[Change]) -> list[Change]:
     return [r for r in rows if r.action != KEEP]
 
 
-def plan_token(rows: list[Change], *, secret: str) -> str:
-    """HMAC-SHA256 of the effective changes (the write time excluded): opaque to the page, checked on confirm."""
+def plan_token(rows: list[Change], *, secret: str, record: str = "", session: str = "") -> str:
+    """HMAC-SHA256 of the effective changes (the write time excluded), bound to the record and to the
+    session that saw them: opaque to the page, checked on confirm."""
     signed = [[r.record, r.target, _canonical(r.old), None if r.stamp else _canonical(r.new), r.action]
               for r in effective(rows)]
-    message = json.dumps(signed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
+    message = json.dumps([record, session, signed], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hmac.new(secret.encode(), message.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
 
 
-def same_plan(token: str, rows: list[Change], *, secret: str) -> bool:
+def same_plan(token: str, rows: list[Change], *, secret: str, record: str = "", session: str = "") -> bool:
     if not well_formed(token):
         return False
-    return hmac.compare_digest(token.encode(), plan_token(rows, secret=secret).encode())
+    return hmac.compare_digest(token.encode(), plan_token(rows, secret=secret, record=record,
+                                                         session=session).encode())
 
 
 def _canonical(value: Any) -> Any:

@@ -166,7 +166,7 @@ def sidebar_enrich():
         raise errors.PayloadError("plan_token must be the string the preview returned", code="invalid_plan_token")
     runtime().sidebar.writable_ticket(session, SidebarRecord("ticket", ticket_id))
     if reviewed:
-        return apply_reviewed(ticket_id, body["plan_token"], lang=agent_lang(body.get("locale")))
+        return apply_reviewed(session, ticket_id, body["plan_token"], lang=agent_lang(body.get("locale")))
     return _accept_windowed(ticket_id, who=f"agent:{session.agent_id}")
 
 
@@ -187,17 +187,17 @@ def sidebar_preview():
     body = json_object()
     ticket_id = _ticket_id(body)
     runtime().sidebar.writable_ticket(session, SidebarRecord("ticket", ticket_id))
-    preview = _previews().preview(record_key("zendesk", "ticket", ticket_id))
+    preview = _previews().preview(record_key("zendesk", "ticket", ticket_id), session=session.session_id)
     lang = agent_lang(body.get("locale"))
     html = render_template("zendesk/review.html", preview=preview, lang=lang, _=lang._)
     return _no_store(jsonify(preview.to_dict() | {"html": html}))
 
 
-def apply_reviewed(ticket_id: int, token: object, *, lang: Lang):
+def apply_reviewed(session: SidebarSession, ticket_id: int, token: object, *, lang: Lang):
     """Confirmed write: exactly the reviewed diff, or 409 with the new diff if the plan changed since."""
     if not isinstance(token, str) or not well_formed(token):
         raise errors.PayloadError("plan_token must be the string the preview returned", code="invalid_plan_token")
-    applied = _previews().apply(record_key("zendesk", "ticket", ticket_id), token)
+    applied = _previews().apply(record_key("zendesk", "ticket", ticket_id), token, session=session.session_id)
     body = applied.preview.to_dict() | {"html": render_template("zendesk/review.html", preview=applied.preview,
                                                                 changed=applied.status == "changed", lang=lang,
                                                                 _=lang._)}

@@ -98,3 +98,39 @@ def test_a_malformed_salesforce_plan_token_is_400_before_any_read(sfclient, sf, 
     response = signed_post(sfclient, "/salesforce/apply", {"recordId": record_id("Case", GRANTS), "planToken": token})
     assert response.status_code == 400 and response.get_json()["error"] == "invalid_plan_token"
     assert sf.world.calls("/services/data") == []
+
+
+# -- 7. a plan token is bound to its record and (Zendesk) to the session that saw the diff ------------
+
+SHARED = 10  # a ticket that agents 5 and 7 may both see
+
+
+def agent_session(zclient, zd, agent_id: int) -> str:
+    page = zclient.post("/zendesk/sidebar?origin=https%3A%2F%2Facme.zendesk.com&app_guid=abc",
+                        data={"token": zd.sidebar_token(agent_id=agent_id)}).get_data(as_text=True)
+    return page.split('data-session="', 1)[1].split('"', 1)[0]
+
+
+def test_a_plan_token_is_good_in_its_own_session_only(zclient, zd):
+    mine, theirs = agent_session(zclient, zd, 5), agent_session(zclient, zd, 7)
+    preview = call(zclient, "/zendesk/sidebar/preview", mine, {"ticket_id": SHARED}).get_json()
+    assert preview["writes"] > 0
+    other = call(zclient, "/zendesk/sidebar/enrich", theirs, {"ticket_id": SHARED, "plan_token": preview["plan_token"]})
+    assert other.status_code == 409 and other.get_json()["error"] == "plan_changed"
+    assert zendesk_writes(zd) == []
+    own = call(zclient, "/zendesk/sidebar/enrich", mine, {"ticket_id": SHARED, "plan_token": preview["plan_token"]})
+    assert own.status_code == 200 and own.get_json()["status"] == "written"
+
+
+def test_empty_plans_of_two_records_have_different_tokens(sfclient, sf):
+    from connector.core.preview import plan_token
+    from tests.conftest import CALLOUT_SECRET
+
+    tokens = set()
+    for record in (record_id("Contact", GRANTS), record_id("Contact", SHARED)):
+        preview = signed_post(sfclient, "/salesforce/preview", {"recordId": record}).get_json()
+        signed_post(sfclient, "/salesforce/apply", {"recordId": record, "planToken": preview["plan_token"]})
+        empty = signed_post(sfclient, "/salesforce/preview", {"recordId": record}).get_json()
+        assert empty["writes"] == 0
+        tokens.add(empty["plan_token"])
+    assert len(tokens) == 2 and plan_token([], secret=CALLOUT_SECRET) not in tokens
