@@ -2,7 +2,8 @@
 
 Pure: explains a ``Plan`` (from ``writeplan.plan``) rule by rule — old value → new value, or the
 policy that keeps the field as it is (``fill_blank``, ``never_overwrite_human_edit``, ``consent``,
-``label``, ``unchanged``, ``no_value``) — and signs the effective changes, so that a confirmation
+``label``, ``unchanged``, ``no_value``; a row the consent or label policy withholds carries no value,
+only its reason) — and signs the effective changes, so that a confirmation
 writes only when a freshly computed plan still makes exactly the diff the agent saw.
 """
 from __future__ import annotations
@@ -71,9 +72,9 @@ def _field_row(record: str, card: Card, rule: WriteRule, label: str, state: Reco
     planned = changes.user_fields if user else changes.fields
     withheld = withheld_by(card, rule)
     stamp = rule.value == "enriched_at"
-    if withheld is not None:
+    if withheld is not None:  # the policy hides the value: the row says why, never what (old or new)
         action = REMOVE if name in planned else KEEP
-        return Change(record, rule.target, label, current, None, action, withheld.cause, withheld.reason)
+        return Change(record, rule.target, label, None, None, action, withheld.cause, withheld.reason)
     if name in planned:
         return Change(record, rule.target, label, current, planned[name], WRITE, rule.policy, stamp=stamp)
     new = None if stamp else resolve(card, rule.value)
@@ -88,9 +89,9 @@ def _tag_rows(record: str, card: Card, rule: WriteRule, label: str, state: Recor
     withheld = withheld_by(card, rule)
     if withheld is not None:
         removed = [t for t in changes.remove_tags if rule.prefix and t.startswith(rule.prefix)]
-        if removed:
-            return [Change(record, "ticket.tags", label, t, None, REMOVE, withheld.cause, withheld.reason)
-                    for t in removed]
+        if removed:  # a tag names its value (aep_churn_high): removed without saying which
+            return [Change(record, "ticket.tags", label, None, None, REMOVE, withheld.cause, withheld.reason)
+                    for _ in removed]
         return [Change(record, "ticket.tags", label, None, None, KEEP, withheld.cause, withheld.reason)]
     value = resolve(card, rule.value)
     if value is None:

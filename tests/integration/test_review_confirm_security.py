@@ -134,3 +134,37 @@ def test_empty_plans_of_two_records_have_different_tokens(sfclient, sf):
         assert empty["writes"] == 0
         tokens.add(empty["plan_token"])
     assert len(tokens) == 2 and plan_token([], secret=CALLOUT_SECRET) not in tokens
+
+
+# -- 2. a row the consent policy withholds carries no value, old or new ------------------------------
+
+def test_after_consent_is_withdrawn_the_review_shows_no_withheld_value(zclient, zd, zruntime, aep):
+    s = session(zclient, zd)
+    first = call(zclient, "/zendesk/sidebar/preview", s, {"ticket_id": GRANTS}).get_json()
+    assert call(zclient, "/zendesk/sidebar/enrich", s, {"ticket_id": GRANTS, "plan_token": first["plan_token"]}
+                ).status_code == 200
+    written = zd.world.ticket_updates[GRANTS][0]
+    churn_value = next(f["value"] for f in written["custom_fields"] if f["id"] == 360002)
+    churn_tag = next(t for t in written["additional_tags"] if t.startswith("aep_churn_"))
+    aep.world.set_consent(GRANTS, "personalize.content", "n")
+    zruntime.lookup.cache.clear()
+    body = call(zclient, "/zendesk/sidebar/preview", s, {"ticket_id": GRANTS}).get_json()
+    withheld = [c for c in body["changes"] if c["policy"] == "consent"]
+    assert withheld and all(c["old"] is None and c["new"] is None and c["reason"] for c in withheld)
+    assert any(c["action"] == "remove" for c in withheld)
+    assert churn_tag not in str(body["changes"]) and churn_tag not in body["html"]
+    assert f">{churn_value}<" not in body["html"]
+
+
+def test_after_consent_is_withdrawn_the_salesforce_review_shows_no_withheld_value(sfclient, sfruntime, sf, aep):
+    from tests.integration.test_preview import _crmid
+
+    contact = record_id("Contact", GRANTS)
+    first = signed_post(sfclient, "/salesforce/preview", {"recordId": contact}).get_json()
+    assert signed_post(sfclient, "/salesforce/apply", {"recordId": contact, "planToken": first["plan_token"]}
+                       ).status_code == 200
+    aep.world.set_consent(GRANTS, "personalize.content", "n")
+    sfruntime.lookup.cache.forget(_crmid(GRANTS))
+    body = signed_post(sfclient, "/salesforce/preview", {"recordId": contact}).get_json()
+    withheld = [c for c in body["changes"] if c["policy"] == "consent"]
+    assert withheld and all(c["old"] is None and c["new"] is None and c["reason"] for c in withheld)
