@@ -168,3 +168,32 @@ def test_after_consent_is_withdrawn_the_salesforce_review_shows_no_withheld_valu
     body = signed_post(sfclient, "/salesforce/preview", {"recordId": contact}).get_json()
     withheld = [c for c in body["changes"] if c["policy"] == "consent"]
     assert withheld and all(c["old"] is None and c["new"] is None and c["reason"] for c in withheld)
+
+
+# -- 3. a review shows profile data: paced and audited like a card -----------------------------------
+
+def test_a_preview_and_a_refused_confirm_are_recorded_as_card_views(zclient, zd, zruntime):
+    s = session(zclient, zd)
+    assert call(zclient, "/zendesk/sidebar/preview", s, {"ticket_id": GRANTS}).status_code == 200
+    views = zruntime.store.views.list(agent_id="5")
+    assert [v.record_key for v in views] == [f"zendesk:ticket:{GRANTS}"] and views[0].profile_id
+    bogus = call(zclient, "/zendesk/sidebar/enrich", s, {"ticket_id": GRANTS, "plan_token": "0" * 64})
+    assert bogus.status_code == 409 and bogus.get_json()["changes"]
+    assert len(zruntime.store.views.list(agent_id="5")) == 2
+
+
+def test_previews_share_the_cards_pace(zclient, zd, zruntime):
+    from connector.services.sidebar import SessionPace
+
+    zruntime.sidebar._pace = SessionPace(clock=lambda: 1000.0)  # one minute for the whole test
+    s = session(zclient, zd)
+    codes = [call(zclient, "/zendesk/sidebar/preview", s, {"ticket_id": GRANTS}).status_code
+             for _ in range(SessionPace.CARDS_PER_MINUTE)]
+    assert codes == [200] * SessionPace.CARDS_PER_MINUTE
+    zd.world.clear()
+    over = call(zclient, "/zendesk/sidebar/preview", s, {"ticket_id": GRANTS})
+    assert over.status_code == 429 and int(over.headers["Retry-After"]) >= 1
+    card = call(zclient, "/zendesk/sidebar/card", s, {"ticket_id": GRANTS})
+    assert card.status_code == 429  # one pace for the card, the review and a confirmation's diff
+    confirm = call(zclient, "/zendesk/sidebar/enrich", s, {"ticket_id": GRANTS, "plan_token": "0" * 64})
+    assert confirm.status_code == 429 and zd.world.calls() == []
