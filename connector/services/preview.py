@@ -97,6 +97,7 @@ class Previews:
             zd = self.enrichment.draft_zendesk(ticket_id, note_written=noted)
             preview, draft = self._sign(self._zendesk(zd), session), zd
         else:
+            self.enrichment.check_salesforce_budget()  # the daily API-usage pause holds for confirmed writes too
             preview, draft = self._draft(key, session)
         if not same_plan(token, preview.changes, secret=self.secret, record=key, session=session):
             log.info("preview.apply.changed", extra={"record": key})

@@ -197,3 +197,19 @@ def test_previews_share_the_cards_pace(zclient, zd, zruntime):
     assert card.status_code == 429  # one pace for the card, the review and a confirmation's diff
     confirm = call(zclient, "/zendesk/sidebar/enrich", s, {"ticket_id": GRANTS, "plan_token": "0" * 64})
     assert confirm.status_code == 429 and zd.world.calls() == []
+
+
+# -- 6. a confirmed Salesforce write honours the daily API-usage pause -------------------------------
+
+def test_salesforce_apply_waits_while_the_org_usage_pauses_enrichment(sfclient, sfruntime, sf):
+    from connector.adapters.salesforce import Usage
+
+    case = record_id("Case", GRANTS)
+    preview = signed_post(sfclient, "/salesforce/preview", {"recordId": case}).get_json()
+    assert preview["writes"] > 0
+    sfruntime.salesforce.usage = Usage(90, 100)  # the org is past the connector's share (80 %)
+    sf.world.clear()
+    paused = signed_post(sfclient, "/salesforce/apply", {"recordId": case, "planToken": preview["plan_token"]})
+    assert paused.status_code in (429, 503) and int(paused.headers["Retry-After"]) >= 1
+    assert sf.world.calls("", "PATCH") == [] and sf.world.calls("/services/data") == []
+    assert sfruntime.store.job(f"salesforce:Case:{case}") is None  # the lease is given back
