@@ -157,6 +157,7 @@ def sidebar_enrich():
     if request.headers.get("X-API-Key"):
         require_api_key("write")  # the app's key, through the Zendesk proxy: queues, never reads a profile
         ticket_id = _ticket_id(json_object())
+        runtime().take_key_write(request.headers["X-API-Key"])  # a leaked key queues a bounded number of jobs
         return _accept_windowed(ticket_id, who="key")
     session = _session()
     body = json_object()

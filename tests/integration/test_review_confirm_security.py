@@ -213,3 +213,30 @@ def test_salesforce_apply_waits_while_the_org_usage_pauses_enrichment(sfclient, 
     assert paused.status_code in (429, 503) and int(paused.headers["Retry-After"]) >= 1
     assert sf.world.calls("", "PATCH") == [] and sf.world.calls("/services/data") == []
     assert sfruntime.store.job(f"salesforce:Case:{case}") is None  # the lease is given back
+
+
+# -- 4. a write-scoped API key queues a bounded number of write-backs a minute -----------------------
+
+def test_an_api_key_queues_at_most_its_budget_of_writes_a_minute(zsettings, zd):
+    from connector import create_app
+    from connector.runtime import build_runtime
+
+    rt = build_runtime(zsettings.replace(api_keys=("app-key:write", "other-key:write"), api_key_writes_per_minute=3))
+    client = create_app(runtime=rt).test_client()
+    try:
+        def enrich(key: str, ticket: int):
+            return client.post("/zendesk/sidebar/enrich", json={"ticket_id": ticket}, headers={"X-API-Key": key})
+
+        assert enrich("app-key", 10**12).status_code == 202
+        for budget in rt._key_writes.values():
+            budget._clock = lambda: 6000.0  # one minute for the rest of the test
+        codes = [enrich("app-key", 10**12 + i).status_code for i in range(1, 4)]
+        assert codes == [202, 202, 202]
+        over = enrich("app-key", 10**12 + 99)
+        assert over.status_code == 429 and over.get_json()["error"] == "too_many_requests"
+        assert int(over.headers["Retry-After"]) >= 1
+        assert rt.store.job(f"zendesk:ticket:{10**12 + 99}") is None  # nothing queued beyond the budget
+        assert enrich("other-key", 10**12 + 100).status_code == 202  # each key has its own budget
+        assert enrich("app-key", "abc").status_code == 400  # authenticated, then parsed, then counted
+    finally:
+        rt.close()
