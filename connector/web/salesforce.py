@@ -13,8 +13,8 @@ from marshmallow import ValidationError
 
 from connector import errors
 from connector.config import Settings
-from connector.runtime import Runtime
 from connector.core.preview import well_formed
+from connector.runtime import Runtime
 from connector.schemas.salesforce import RECORD_ID_RE, CalloutSchema, OutboundMessage, parse_outbound
 from connector.services.enrichment import record_key
 from connector.services.outbound import OutboundGate
