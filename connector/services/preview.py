@@ -89,6 +89,7 @@ class Previews:
 
     def _apply(self, key: str, provider: str, ticket_id: int, token: str, noted: bool,
                session: str) -> tuple[Applied, bool]:
+        draft: ZendeskDraft | SalesforceDraft
         if provider == "zendesk":
             zendesk = self.enrichment.zendesk
             if zendesk is None:
