@@ -202,7 +202,7 @@ class Enrichment:
     def _salesforce_record(self, obj: str, record_id: str) -> str:
         """Case → its contact; Contact/Lead → itself. Re-read (deliveries are late and out of order),
         look up, and PATCH only the changed fields: one call, or one sObject Collections call for two records."""
-        self.check_salesforce_budget()
+        self._check_salesforce_budget()
         draft = self.draft_salesforce(obj, record_id)
         if draft.outcome is not None:
             return draft.outcome
@@ -251,7 +251,7 @@ class Enrichment:
         sf, spec = self.salesforce, self.manifest.writeback.get("salesforce")
         if sf is None or spec is None:
             raise errors.ConfigError("Salesforce is not configured (CONNECTOR_SALESFORCE_INSTANCE_URL…)")
-        self.check_salesforce_budget()
+        self._check_salesforce_budget()
         identity_fields = ["Email", "Phone"] + (["AEP_CRM_Id__c"] if obj == "Contact" else [])
         records = sf.query(obj, ["Id", *identity_fields, *_fields_of(spec, obj)], limit=limit)
         counts = {"records": len(records), "written": 0, "failed": 0}
@@ -337,6 +337,10 @@ class Enrichment:
             raise errors.UpstreamError("Salesforce refused the update: " + " | ".join(problems), service="Salesforce")
 
     def check_salesforce_budget(self) -> None:
+        """The daily API-usage pause, for a write the agent confirmed outside the queue."""
+        self._check_salesforce_budget()
+
+    def _check_salesforce_budget(self) -> None:
         usage = getattr(self.salesforce, "usage", None)
         if usage is not None and usage.share >= self.salesforce_api_share:
             raise errors.UpstreamRateLimited(
