@@ -72,6 +72,7 @@ class Settings:
     queue_url: str = "sqlite:///var/queue.db"
     cache_url: str | None = None
     api_keys: tuple[str, ...] = field(default=(), repr=False)  # KEY or KEY:scope[+scope], see api_key_scopes
+    api_key_writes_per_minute: int = 60  # write-backs one API key may queue a minute (POST /zendesk/sidebar/enrich)
     metrics_token: str | None = field(default=None, repr=False)
     sandbox: bool = False
     profile_cache_ttl: int = 300
@@ -211,7 +212,8 @@ def _validate(s: Settings) -> list[str]:
         if getattr(s, name) < 0:
             problems.append(f"{env_name(name)}: must not be negative")
     for name in ("web_threads", "job_max_attempts", "retention_days", "zendesk_rate_limit", "zendesk_rate_window",
-                 "job_lease_seconds", "salesforce_outbound_per_minute", "sidebar_records_per_minute"):
+                 "job_lease_seconds", "salesforce_outbound_per_minute", "sidebar_records_per_minute",
+                 "api_key_writes_per_minute"):
         if getattr(s, name) < 1:
             problems.append(f"{env_name(name)}: must be at least 1")
     if s.salesforce_outbound_token is not None and len(s.salesforce_outbound_token) < 24:

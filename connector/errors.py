@@ -80,6 +80,13 @@ class TooManyRequests(ConnectorError):
         self.retry_after = retry_after
 
 
+class WriteInProgress(ConnectorError):
+    """Another writer (the queued job or another confirmation) is writing this record right now."""
+
+    code = "write_in_progress"
+    status = 409
+
+
 class ScopeError(AuthError):
     """The API key is valid but not for this (e.g. a `write` key asking for a profile)."""
 

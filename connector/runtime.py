@@ -1,6 +1,7 @@
 """Composition root: settings + manifest → adapters → services. Web and CLI both start here."""
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 import threading
@@ -17,7 +18,7 @@ from connector.adapters.salesforce import SalesforceClient
 from connector.adapters.zendesk import ZendeskClient
 from connector.config import Settings
 from connector.core.manifest import Manifest
-from connector.errors import ConfigError, UpstreamError
+from connector.errors import ConfigError, TooManyRequests, UpstreamError, UpstreamRateLimited
 from connector.i18n import lang_for
 from connector.jobs.queue import JobQueue, build_huey
 from connector.schemas.manifest import load_manifest
@@ -52,6 +53,7 @@ class Runtime:
     _zaf_key_failure: tuple[float, UpstreamError] | None = None
     outbound: OutboundGate | None = None
     _sidebar: Sidebar | None = None
+    _key_writes: dict[str, Budget] = field(default_factory=dict)
 
     def warm(self) -> None:
         """Fetch the token, merge policy, audience names and our Zendesk user ahead of the first agent."""
@@ -82,6 +84,22 @@ class Runtime:
         if status == "queued":
             self.queue.enqueue(record_key)
         return status
+
+    def take_key_write(self, api_key: str) -> None:
+        """One queued write-back for this API key: CONNECTOR_API_KEY_WRITES_PER_MINUTE a minute, shared by
+        every instance through Redis when the queue is there; beyond it 429 with Retry-After."""
+        name = "api-key-writes-" + hashlib.sha256(api_key.encode()).hexdigest()[:16]  # never the key itself
+        budget = self._key_writes.get(name)
+        if budget is None:
+            url = self.settings.queue_url
+            budget = self._key_writes.setdefault(name, Budget(
+                name=name, limit=self.settings.api_key_writes_per_minute, window_s=60,
+                redis_url=url if url.startswith(("redis://", "rediss://")) else None))
+        try:
+            budget.take()
+        except UpstreamRateLimited as exc:
+            raise TooManyRequests(f"more than {budget.limit} write-backs a minute for this API key",
+                                  retry_after=exc.retry_after) from None
 
     # -- Zendesk secrets and sessions ---------------------------------------------------------
 

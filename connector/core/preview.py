@@ -2,7 +2,8 @@
 
 Pure: explains a ``Plan`` (from ``writeplan.plan``) rule by rule — old value → new value, or the
 policy that keeps the field as it is (``fill_blank``, ``never_overwrite_human_edit``, ``consent``,
-``label``, ``unchanged``, ``no_value``) — and signs the effective changes, so that a confirmation
+``label``, ``unchanged``, ``no_value``; a row the consent or label policy withholds carries no value,
+only its reason) — and signs the effective changes, so that a confirmation
 writes only when a freshly computed plan still makes exactly the diff the agent saw.
 """
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from connector.core.lang import N_
 from connector.core.manifest import Writeback, WriteRule
@@ -19,6 +21,12 @@ from connector.core.models import Card
 from connector.core.writeplan import NOTE_TARGET, Plan, RecordState, resolve, same, tag_of, withheld_by
 
 WRITE, REMOVE, KEEP = "write", "remove", "keep"
+TOKEN_RE = re.compile(r"[0-9a-f]{64}")  # a plan token is the hex HMAC-SHA256 ``plan_token`` makes
+
+
+def well_formed(token: object) -> TypeGuard[str]:
+    """The form of a plan token, checked before anything is read for it."""
+    return isinstance(token, str) and TOKEN_RE.fullmatch(token) is not None
 
 
 @dataclass(frozen=True)
@@ -65,9 +73,9 @@ def _field_row(record: str, card: Card, rule: WriteRule, label: str, state: Reco
     planned = changes.user_fields if user else changes.fields
     withheld = withheld_by(card, rule)
     stamp = rule.value == "enriched_at"
-    if withheld is not None:
+    if withheld is not None:  # the policy hides the value: the row says why, never what (old or new)
         action = REMOVE if name in planned else KEEP
-        return Change(record, rule.target, label, current, None, action, withheld.cause, withheld.reason)
+        return Change(record, rule.target, label, None, None, action, withheld.cause, withheld.reason)
     if name in planned:
         return Change(record, rule.target, label, current, planned[name], WRITE, rule.policy, stamp=stamp)
     new = None if stamp else resolve(card, rule.value)
@@ -82,9 +90,9 @@ def _tag_rows(record: str, card: Card, rule: WriteRule, label: str, state: Recor
     withheld = withheld_by(card, rule)
     if withheld is not None:
         removed = [t for t in changes.remove_tags if rule.prefix and t.startswith(rule.prefix)]
-        if removed:
-            return [Change(record, "ticket.tags", label, t, None, REMOVE, withheld.cause, withheld.reason)
-                    for t in removed]
+        if removed:  # a tag names its value (aep_churn_high): removed without saying which
+            return [Change(record, "ticket.tags", label, None, None, REMOVE, withheld.cause, withheld.reason)
+                    for _ in removed]
         return [Change(record, "ticket.tags", label, None, None, KEEP, withheld.cause, withheld.reason)]
     value = resolve(card, rule.value)
     if value is None:
@@ -100,16 +108,20 @@ def effective(rows: list[Change]) -> list[Change]:
     return [r for r in rows if r.action != KEEP]
 
 
-def plan_token(rows: list[Change], *, secret: str) -> str:
-    """HMAC-SHA256 of the effective changes (the write time excluded): opaque to the page, checked on confirm."""
+def plan_token(rows: list[Change], *, secret: str, record: str = "", session: str = "") -> str:
+    """HMAC-SHA256 of the effective changes (the write time excluded), bound to the record and to the
+    session that saw them: opaque to the page, checked on confirm."""
     signed = [[r.record, r.target, _canonical(r.old), None if r.stamp else _canonical(r.new), r.action]
               for r in effective(rows)]
-    message = json.dumps(signed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
+    message = json.dumps([record, session, signed], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hmac.new(secret.encode(), message.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
 
 
-def same_plan(token: str, rows: list[Change], *, secret: str) -> bool:
-    return hmac.compare_digest(token.encode(), plan_token(rows, secret=secret).encode())
+def same_plan(token: str, rows: list[Change], *, secret: str, record: str = "", session: str = "") -> bool:
+    if not well_formed(token):
+        return False
+    return hmac.compare_digest(token.encode(), plan_token(rows, secret=secret, record=record,
+                                                         session=session).encode())
 
 
 def _canonical(value: Any) -> Any:

@@ -336,6 +336,10 @@ class Enrichment:
         if problems:
             raise errors.UpstreamError("Salesforce refused the update: " + " | ".join(problems), service="Salesforce")
 
+    def check_salesforce_budget(self) -> None:
+        """The daily API-usage pause, for a write the agent confirmed outside the queue."""
+        self._check_salesforce_budget()
+
     def _check_salesforce_budget(self) -> None:
         usage = getattr(self.salesforce, "usage", None)
         if usage is not None and usage.share >= self.salesforce_api_share:

@@ -14,7 +14,7 @@ from connector.core.models import Card
 from connector.core.preview import Change, effective, explain, plan_token, same_plan
 from connector.core.writeplan import RecordState
 from connector.services.drafts import SalesforceDraft, ZendeskDraft, salesforce_rules
-from connector.services.enrichment import SALESFORCE_OBJECTS, Enrichment
+from connector.services.enrichment import SALESFORCE_OBJECTS, ZENDESK_CALLS_PER_JOB, Enrichment
 
 log = logging.getLogger(__name__)
 
@@ -59,34 +59,70 @@ class Previews:
         self.enrichment = enrichment
         self.secret = secret
 
-    def preview(self, key: str) -> Preview:
-        return self._draft(key)[0]
+    def preview(self, key: str, *, session: str = "") -> Preview:
+        """The diff for ``key``; its token is good for this record and this session (the agent's) only."""
+        return self._draft(key, session)[0]
 
-    def apply(self, key: str, token: str) -> Applied:
-        """Write only if a fresh plan still makes the diff ``token`` signs; otherwise show the new diff."""
-        preview, draft = self._draft(key)
-        if not same_plan(token, preview.changes, secret=self.secret):
+    def apply(self, key: str, token: str, *, session: str = "") -> Applied:
+        """Write only if a fresh plan still makes the diff ``token`` signs; otherwise show the new diff.
+
+        The write holds the record's job lease, as the queue job does: one writer at a time (a concurrent
+        confirmation is refused with WriteInProgress), and the job finds the record written (its note too)."""
+        provider, _, record_id = parse_record(key)
+        store = self.enrichment.store
+        claimed = store.claim_now(key, provider=provider)
+        if claimed is None:
+            log.info("preview.apply.busy", extra={"record": key})
+            raise errors.WriteInProgress("this record is being written right now: check it again in a moment")
+        job, previous = claimed
+        try:
+            applied, note_written = self._apply(key, provider, int(record_id) if provider == "zendesk" else 0,
+                                                token, job.note_written, session)
+        except BaseException:
+            store.release(key, previous=previous)
+            raise
+        if applied.status == "written":
+            store.finish(key, outcome="written", note_written=note_written)
+        else:
+            store.release(key, previous=previous)
+        return applied
+
+    def _apply(self, key: str, provider: str, ticket_id: int, token: str, noted: bool,
+               session: str) -> tuple[Applied, bool]:
+        draft: ZendeskDraft | SalesforceDraft
+        if provider == "zendesk":
+            zendesk = self.enrichment.zendesk
+            if zendesk is None:
+                raise errors.ConfigError("Zendesk is not configured (CONNECTOR_ZENDESK_URL…)")
+            zendesk.reserve(ZENDESK_CALLS_PER_JOB)  # the queue job's request budget, all or nothing
+            zd = self.enrichment.draft_zendesk(ticket_id, note_written=noted)
+            preview, draft = self._sign(self._zendesk(zd), session), zd
+        else:
+            self.enrichment.check_salesforce_budget()  # the daily API-usage pause holds for confirmed writes too
+            preview, draft = self._draft(key, session)
+        if not same_plan(token, preview.changes, secret=self.secret, record=key, session=session):
             log.info("preview.apply.changed", extra={"record": key})
-            return Applied("changed", preview)
+            return Applied("changed", preview), noted
         if not preview.writes:
-            return Applied("unchanged", preview)
+            return Applied("unchanged", preview), noted
         if isinstance(draft, ZendeskDraft):
             self.enrichment.write_zendesk(draft)
+            noted = noted or draft.changes.note is not None or not draft.note_needed
         else:
             self.enrichment.write_salesforce(draft)
         log.info("preview.apply.written", extra={"record": key, "writes": preview.writes})
-        return Applied("written", preview)
+        return Applied("written", preview), noted
 
-    def _draft(self, key: str) -> tuple[Preview, ZendeskDraft | SalesforceDraft]:
+    def _draft(self, key: str, session: str) -> tuple[Preview, ZendeskDraft | SalesforceDraft]:
         provider, kind, record_id = parse_record(key)
         if provider == "zendesk":
             zd = self.enrichment.draft_zendesk(int(record_id))
-            return self._sign(self._zendesk(zd)), zd
+            return self._sign(self._zendesk(zd), session), zd
         sf = self.enrichment.draft_salesforce(kind, record_id)
-        return self._sign(self._salesforce(key, sf)), sf
+        return self._sign(self._salesforce(key, sf), session), sf
 
-    def _sign(self, preview: Preview) -> Preview:
-        preview.token = plan_token(preview.changes, secret=self.secret)
+    def _sign(self, preview: Preview, session: str) -> Preview:
+        preview.token = plan_token(preview.changes, secret=self.secret, record=preview.record, session=session)
         return preview
 
     @staticmethod

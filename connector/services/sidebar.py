@@ -72,6 +72,17 @@ class Sidebar:
                           profile_id=card.profile_id)
         return card
 
+    def review(self, session: SidebarSession, record: SidebarRecord) -> None:
+        """A review (or a confirmation answered with a diff) shows profile values: paced like a card."""
+        self._pace.take(session.session_id)
+        self.writable_ticket(session, record)
+
+    def reviewed(self, session: SidebarSession, record: SidebarRecord, card: Card | None) -> None:
+        """Record a diff shown to the agent as a card view, as the card route does."""
+        if card is not None:
+            self.views.record(provider="zendesk", agent_id=str(session.agent_id), record_key=record.key,
+                              profile_id=card.profile_id)
+
     def writable_ticket(self, session: SidebarSession, record: SidebarRecord) -> None:
         """"Write to ticket" is for the ticket sidebar of that very ticket, and a writable match."""
         if session.location != "ticket_sidebar" or record.kind != "ticket":

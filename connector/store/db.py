@@ -134,6 +134,43 @@ class Store:
                 return None
             return _job(conn.execute(select(jobs).where(jobs.c.record_key == record_key)).one())
 
+    def claim_now(self, record_key: str, *, provider: str) -> tuple[JobRow, str | None] | None:
+        """Take the record's lease for a write the agent confirmed, whatever the job's schedule: None while
+        another writer (the queue job or another confirmation) holds it. Returns the row and the status it
+        had (None: there was no job), for ``release`` when nothing is written."""
+        now = self.clock()
+        try:
+            with self.engine.begin() as conn:
+                row = conn.execute(select(jobs).where(jobs.c.record_key == record_key)).first()
+                if row is None:
+                    try:
+                        conn.execute(insert(jobs).values(record_key=record_key, provider=provider, status="running",
+                                                         attempts=0, note_written=False, next_attempt_at=now,
+                                                         lease_until=now + self.lease, created_at=now,
+                                                         updated_at=now))
+                    except IntegrityError:
+                        raise _Seen from None  # another writer created it a moment ago
+                    previous = None
+                else:
+                    free = (jobs.c.status != "running") | (jobs.c.lease_until < now)
+                    result = conn.execute(update(jobs).where(
+                        jobs.c.record_key == record_key, jobs.c.status == row.status, free,
+                    ).values(status="running", lease_until=now + self.lease, updated_at=now))
+                    if result.rowcount != 1:
+                        return None
+                    previous = "pending" if row.status == "running" else row.status
+                return _job(conn.execute(select(jobs).where(jobs.c.record_key == record_key)).one()), previous
+        except _Seen:
+            return None
+
+    def release(self, record_key: str, *, previous: str | None) -> None:
+        """Give back a lease taken by ``claim_now`` when nothing was written: the job is as it was."""
+        if previous is None:
+            with self.engine.begin() as conn:
+                conn.execute(delete(jobs).where(jobs.c.record_key == record_key, jobs.c.status == "running"))
+            return
+        self._set(record_key, status=previous, lease_until=None)
+
     def finish(self, record_key: str, *, outcome: str, note_written: bool) -> None:
         self._set(record_key, status="done", outcome=outcome, note_written=note_written, lease_until=None,
                   last_error=None)

@@ -46,12 +46,11 @@ ZENDESK_SIGNATURE = [
      "schema": {"type": "string"}, "description": "ISO 8601; at most 5 minutes from now"},
     {"in": "header", "name": "X-Zendesk-Webhook-Invocation-Id", "schema": {"type": "string"}},
 ]
-CALLOUT_SIGNATURE = [
+CALLOUT_SIGNATURE = [  # the signature itself is the calloutSignature security scheme
     {"in": "header", "name": "X-Connector-Timestamp", "required": True, "schema": {"type": "string"},
      "description": "Unix seconds; at most 5 minutes from now"},
-    {"in": "header", "name": "X-Connector-Signature", "required": True, "schema": {"type": "string"},
-     "description": "base64(HMAC-SHA256(secret, METHOD\\nPATH\\nTIMESTAMP\\nBODY))"},
 ]
+CALLOUT: list[dict[str, list]] = [{"calloutSignature": []}]
 SESSION: list[dict[str, list]] = [{"sidebarSession": []}]
 API_KEY: list[dict[str, list]] = [{"apiKey": []}]
 OPERATOR: list[dict[str, list]] = [{"operatorToken": []}, {}]
@@ -102,17 +101,20 @@ PATHS: dict[str, dict[str, dict]] = {
         "summary": "Write the card to the ticket (session, or an API key with the write scope)",
         "tags": ["zendesk"], "security": SESSION + [{"apiKey": []}],
         "requestBody": _body(JSON, http.EnrichRequestSchema),
-        "responses": {"202": _json("Accepted", "queued"), "400": _error("missing or invalid ticket_id"),
-                      "401": _error("no session or unknown key"), "403": _error("not allowed")}}},
+        "responses": {"202": _json("Accepted", "queued"), "400": _error("missing or invalid ticket_id or plan_token"),
+                      "401": _error("no session or unknown key"), "403": _error("not allowed"),
+                      "409": _json({"type": "object"}, "with plan_token: the plan changed since the review "
+                                                       "(the new diff), or write_in_progress"),
+                      "429": _error("over the session's pace or the key's write budget (Retry-After)")}}},
     "/zendesk/sidebar/preview": {"post": {
         "summary": "The diff \"Write to ticket\" would make, with the plan token that confirms it (writes nothing)",
         "tags": ["zendesk"], "security": SESSION,
         "requestBody": _body(JSON, http.PreviewRequestSchema),
         "responses": {"200": _json({"type": "object"}, "the diff (changes, writes, plan_token, html)"),
                       "400": _error("missing or invalid ticket_id"), "401": _error("no session"),
-                      "403": _error("not allowed")}}},
+                      "403": _error("not allowed"), "429": _error("over the session's pace (Retry-After)")}}},
     "/salesforce/events": {"post": {
-        "summary": "Flow/Apex callout: a record changed", "tags": ["salesforce"], "security": [],
+        "summary": "Flow/Apex callout: a record changed", "tags": ["salesforce"], "security": CALLOUT,
         "parameters": CALLOUT_SIGNATURE, "requestBody": _body(JSON, CalloutSchema),
         "responses": {"202": _json("Accepted", "queued"), "200": _json("Accepted", "duplicate"),
                       "204": {"description": "the connector's own change"}, "400": _error("not JSON"),
@@ -120,7 +122,7 @@ PATHS: dict[str, dict[str, dict]] = {
                       "422": _error("invalid payload")}}},
     "/salesforce/profile": {"get": {
         "summary": "The card JSON for the Lightning component (signed callout)", "tags": ["salesforce"],
-        "security": [],
+        "security": CALLOUT,
         "parameters": [*CALLOUT_SIGNATURE, {"in": "query", "schema": http.SalesforceProfileQuerySchema}],
         "responses": {"200": _json("Card", "the card"), "400": _error("invalid record id"),
                       "401": _error("bad or stale signature")}}},
@@ -134,15 +136,19 @@ PATHS: dict[str, dict[str, dict]] = {
                           ("503", "try again"))}}}},
     "/salesforce/preview": {"post": {
         "summary": "The diff \"Update record\" would make (signed callout; writes nothing)", "tags": ["salesforce"],
-        "security": [], "parameters": CALLOUT_SIGNATURE, "requestBody": _body(JSON, http.SalesforceRecordSchema),
+        "security": CALLOUT, "parameters": CALLOUT_SIGNATURE,
+        "requestBody": _body(JSON, http.SalesforceRecordSchema),
         "responses": {"200": _json({"type": "object"}, "the diff and its plan token"),
                       "400": _error("invalid record id"), "401": _error("bad or stale signature")}}},
     "/salesforce/apply": {"post": {
-        "summary": "Write exactly the reviewed diff (signed callout)", "tags": ["salesforce"], "security": [],
+        "summary": "Write exactly the reviewed diff (signed callout)", "tags": ["salesforce"], "security": CALLOUT,
         "parameters": CALLOUT_SIGNATURE, "requestBody": _body(JSON, http.SalesforceApplySchema),
         "responses": {"200": _json({"type": "object"}, "written or unchanged"),
-                      "409": _json({"type": "object"}, "the plan changed since the review: the new diff"),
-                      "400": _error("invalid record id or plan token"), "401": _error("bad or stale signature")}}},
+                      "409": _json({"type": "object"}, "the plan changed since the review: the new diff; or "
+                                                       "write_in_progress: another writer holds the record"),
+                      "400": _error("invalid record id or plan token"), "401": _error("bad or stale signature"),
+                      "503": _error("paused by the org's daily API usage, or Salesforce unavailable "
+                                    "(Retry-After)")}}},
     "/salesforce/canvas": {"post": {
         "summary": "Canvas app: the card as HTML", "tags": ["salesforce"], "security": [],
         "requestBody": _body(FORM, http.CanvasFormSchema),
@@ -154,6 +160,11 @@ SECURITY_SCHEMES = {
                "description": "CONNECTOR_API_KEYS; scopes lookup and write"},
     "operatorToken": {"type": "http", "scheme": "bearer", "description": "CONNECTOR_METRICS_TOKEN"},
     "sidebarSession": {"type": "http", "scheme": "bearer", "description": "the sidebar page's session"},
+    "calloutSignature": {"type": "apiKey", "in": "header", "name": "X-Connector-Signature",
+                         "description": "Apex callouts through the Named Credential: "
+                                        "base64(HMAC-SHA256(CONNECTOR_SALESFORCE_CALLOUT_SECRET, "
+                                        "METHOD\\nPATH?QUERY\\nTIMESTAMP\\nBODY)), TIMESTAMP being the "
+                                        "X-Connector-Timestamp header (Unix seconds, at most 5 minutes from now)"},
 }
 DESCRIPTION = ("Adobe Experience Platform profiles for agents in Zendesk and Salesforce. Every error is "
                '{"error", "message"}. See SECURITY.md for who may call what.')

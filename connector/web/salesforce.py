@@ -13,6 +13,7 @@ from marshmallow import ValidationError
 
 from connector import errors
 from connector.config import Settings
+from connector.core.preview import well_formed
 from connector.runtime import Runtime
 from connector.schemas.salesforce import RECORD_ID_RE, CalloutSchema, OutboundMessage, parse_outbound
 from connector.services.enrichment import record_key
@@ -255,7 +256,7 @@ def apply():
     raw = _verify_callout()
     key = _record_key(_record_from(raw))
     token = json.loads(raw).get("planToken")
-    if not isinstance(token, str) or not token:
+    if not well_formed(token):  # refused before anything is read for it
         raise errors.PayloadError("planToken must be the string the preview returned", code="invalid_plan_token")
     applied = _previews().apply(key, token)
     body = applied.preview.to_dict()

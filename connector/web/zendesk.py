@@ -15,6 +15,7 @@ from marshmallow import ValidationError
 
 from connector import errors
 from connector.core.lang import Lang
+from connector.core.preview import well_formed
 from connector.runtime import Runtime
 from connector.schemas.zendesk import ZendeskEvent, parse_event
 from connector.services.enrichment import record_key
@@ -156,13 +157,18 @@ def sidebar_enrich():
     if request.headers.get("X-API-Key"):
         require_api_key("write")  # the app's key, through the Zendesk proxy: queues, never reads a profile
         ticket_id = _ticket_id(json_object())
+        runtime().take_key_write(request.headers["X-API-Key"])  # a leaked key queues a bounded number of jobs
         return _accept_windowed(ticket_id, who="key")
     session = _session()
     body = json_object()
     ticket_id = _ticket_id(body)
+    reviewed = body.get("plan_token") is not None
+    if reviewed and not well_formed(body["plan_token"]):  # refused before anything is read for it
+        raise errors.PayloadError("plan_token must be the string the preview returned", code="invalid_plan_token")
+    if reviewed:  # answered with a diff: paced and audited like a card
+        runtime().sidebar.review(session, SidebarRecord("ticket", ticket_id))
+        return apply_reviewed(session, ticket_id, body["plan_token"], lang=agent_lang(body.get("locale")))
     runtime().sidebar.writable_ticket(session, SidebarRecord("ticket", ticket_id))
-    if body.get("plan_token") is not None:
-        return apply_reviewed(ticket_id, body["plan_token"], lang=agent_lang(body.get("locale")))
     return _accept_windowed(ticket_id, who=f"agent:{session.agent_id}")
 
 
@@ -181,19 +187,22 @@ def sidebar_preview():
     page's session: the diff shows profile values, which the app's write-only key may not read."""
     session = _session()
     body = json_object()
-    ticket_id = _ticket_id(body)
-    runtime().sidebar.writable_ticket(session, SidebarRecord("ticket", ticket_id))
-    preview = _previews().preview(record_key("zendesk", "ticket", ticket_id))
+    record = SidebarRecord("ticket", _ticket_id(body))
+    runtime().sidebar.review(session, record)
+    preview = _previews().preview(record.key, session=session.session_id)
+    runtime().sidebar.reviewed(session, record, preview.card)
     lang = agent_lang(body.get("locale"))
     html = render_template("zendesk/review.html", preview=preview, lang=lang, _=lang._)
     return _no_store(jsonify(preview.to_dict() | {"html": html}))
 
 
-def apply_reviewed(ticket_id: int, token: object, *, lang: Lang):
+def apply_reviewed(session: SidebarSession, ticket_id: int, token: object, *, lang: Lang):
     """Confirmed write: exactly the reviewed diff, or 409 with the new diff if the plan changed since."""
-    if not isinstance(token, str) or not token:
+    if not isinstance(token, str) or not well_formed(token):
         raise errors.PayloadError("plan_token must be the string the preview returned", code="invalid_plan_token")
-    applied = _previews().apply(record_key("zendesk", "ticket", ticket_id), token)
+    record = SidebarRecord("ticket", ticket_id)
+    applied = _previews().apply(record.key, token, session=session.session_id)
+    runtime().sidebar.reviewed(session, record, applied.preview.card)  # every answer shows the diff
     body = applied.preview.to_dict() | {"html": render_template("zendesk/review.html", preview=applied.preview,
                                                                 changed=applied.status == "changed", lang=lang,
                                                                 _=lang._)}

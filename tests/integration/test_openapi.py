@@ -39,3 +39,15 @@ def test_request_bodies_come_from_the_marshmallow_schemas(client):
     assert len(webhook["oneOf"]) == 2
     query = {p["name"] for p in document["paths"]["/api/v1/profiles"]["get"]["parameters"]}
     assert query == {"namespace", "id", "refresh"}
+
+
+def test_the_signed_salesforce_callouts_declare_their_signature_scheme(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    scheme = document["components"]["securitySchemes"]["calloutSignature"]
+    assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "X-Connector-Signature")
+    assert "HMAC-SHA256" in scheme["description"]
+    for path, method in (("/salesforce/events", "post"), ("/salesforce/profile", "get"),
+                         ("/salesforce/preview", "post"), ("/salesforce/apply", "post")):
+        operation = document["paths"][path][method]
+        assert operation["security"] == [{"calloutSignature": []}], path
+        assert "X-Connector-Timestamp" in {p["name"] for p in operation["parameters"] if p.get("in") == "header"}

@@ -64,9 +64,12 @@ def test_consent_lines_say_hidden_with_the_reason_and_withdrawals_say_remove():
     rows = rows_for(written, val="n", last={"ticket.custom_fields.360002": "high",
                                             "ticket.tags.aep_churn_high": "aep_churn_high"})
     churn = by_target(rows)["ticket.custom_fields.360002"]
-    assert (churn.action, churn.old, churn.new) == ("remove", "high", None)
+    assert (churn.action, churn.old, churn.new) == ("remove", None, None)  # the hidden value is not shown
     tags = [r for r in rows if r.target == "ticket.tags" and r.action == "remove"]
-    assert [(t.old, t.policy) for t in tags] == [("aep_churn_high", "consent")]
+    assert [(t.old, t.new, t.policy) for t in tags] == [(None, None, "consent")]  # nor the tag naming it
+    assert "high" not in repr([r.to_dict() for r in rows if r.policy == "consent"])
+    kept = rows_for(RecordState(fields={"360002": "medium"}), val="n")  # an agent's value stays, unshown
+    assert by_target(kept)["ticket.custom_fields.360002"].old is None
 
 
 def test_the_token_signs_the_changes_not_the_kept_lines_nor_the_write_time():

@@ -117,3 +117,15 @@ def test_namespace_prefix_applies_to_the_packaged_fields():
     assert client.api_name("AEP_Lifetime_Value__c") == "aep__AEP_Lifetime_Value__c"
     assert client.api_name("Email") == "Email" and client.api_name("other__AEP_X__c") == "other__AEP_X__c"
     assert client.local_name("aep__AEP_Lifetime_Value__c") == "AEP_Lifetime_Value__c"
+
+
+def test_a_reviewed_write_to_a_case_needs_edit_access_on_its_contact_too():
+    """The write of a Case also PATCHes its Contact: the Apex side checks both before the callout."""
+    controller = (SOURCE / "classes" / "AepProfileController.cls").read_text()
+    for method in ("previewUpdate(", "applyUpdate("):
+        body = controller[controller.index(method):]
+        assert body.index("if (!canWrite(recordId))") < body.index("send(")
+    check = " ".join(controller[controller.index("Boolean canWrite(Id"):controller.index("Boolean canEdit(Id")].split())
+    assert "!canRead(recordId) || !canEdit(recordId)" in check
+    assert "SELECT ContactId FROM Case WHERE Id = :recordId WITH USER_MODE" in check
+    assert "canEdit(cases[0].ContactId)" in check
