@@ -9,10 +9,13 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
 import requests
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError, fromstring
 
 from connector.sandbox.salesforce import ORG_ID
 
-ACK = "<Ack>true</Ack>"
+SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
+OUTBOUND_NS = "http://soap.sforce.com/2005/09/outbound"
 
 
 def envelope(records: list[tuple[str, dict]], *, org_id: str = ORG_ID, action_id: str = "04k5g000000AEPAAA",
@@ -54,10 +57,28 @@ def send(endpoint: str, body: bytes, *, session: requests.Session | None = None,
             response = session.post(endpoint, data=body, timeout=timeout,
                                     headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""'})
             delivery.attempts.append(response.status_code)
-            if response.status_code == 200 and ACK in response.text:
+            if acknowledged(response):
                 delivery.acknowledged = True
                 return delivery
         except requests.RequestException:
             delivery.attempts.append("error")
         time.sleep(backoff_s * (2 ** attempt))
     return delivery
+
+
+def acknowledged(response: requests.Response) -> bool:
+    """Whether an answer acknowledges the message (reference §3.2): HTTP 200 and a SOAP envelope whose
+    body holds ``notificationsResponse`` of the outbound namespace with ``Ack`` true, whatever the prefixes.
+    A SOAP fault, ``Ack`` false, another wrapper or an unparseable body is a failure (retried)."""
+    if response.status_code != 200:
+        return False
+    try:
+        root = fromstring(response.content)
+    except (ParseError, DefusedXmlException, ValueError):
+        return False
+    body = root.find(f"{{{SOAP_NS}}}Body") if root.tag == f"{{{SOAP_NS}}}Envelope" else None
+    if body is None or body.find(f"{{{SOAP_NS}}}Fault") is not None:
+        return False
+    answer = body.find(f"{{{OUTBOUND_NS}}}notificationsResponse")
+    ack = answer.findtext(f"{{{OUTBOUND_NS}}}Ack") if answer is not None else None
+    return (ack or "").strip() == "true"
