@@ -67,6 +67,7 @@ class ZendeskWorld:
     sync_delivery: bool = False
     app_url: str | None = None  # where the installed sidebar app points (the connector's /zendesk/sidebar)
     rate_limit_headers: tuple[str, ...] = zendesk_ratelimit.DEFAULT_FAMILIES  # which header families to send
+    ticket_update_limit: int | None = zendesk_ratelimit.TICKET_UPDATES_PER_WINDOW  # per ticket; None: unenforced
     trigger_category_required: bool = True  # §1.3 / open question 11: accounts with categories require one
 
     def __post_init__(self) -> None:
@@ -88,7 +89,7 @@ class ZendeskWorld:
             self.ticket_fields = copy.deepcopy(TICKET_FIELDS)  # tests may change options or types
             self.user_fields = copy.deepcopy(USER_FIELDS)
             self.trigger_categories = {c["id"]: dict(c) for c in TRIGGER_CATEGORIES}
-            self.update_log = zendesk_ratelimit.TicketUpdateLog()
+            self.update_log = zendesk_ratelimit.TicketUpdateLog(self.ticket_update_limit)
             self._ids = itertools.count(1_000_000)
             self._window, self._count = int(time.time() // self.rate_window_s), 0
             self.rate_limited = 0
@@ -195,10 +196,7 @@ def create_app(world: ZendeskWorld) -> Flask:  # noqa: C901 - one route table, k
             return jsonify(error="Couldn't authenticate you"), 401
         wait = world.take_budget()
         if wait is not None:
-            response = jsonify(error="TooManyRequests", description="Rate limit exceeded")
-            response.status_code = 429
-            response.headers["Retry-After"] = str(wait)
-            return response
+            return zendesk_ratelimit.too_many(wait)
         return None
 
     @app.after_request
@@ -258,6 +256,10 @@ def create_app(world: ZendeskWorld) -> Flask:  # noqa: C901 - one route table, k
             details = invalid_custom_fields(changes.get("custom_fields") or [], world.ticket_fields)
             if details:
                 return jsonify(record_invalid(details)), 422
+            world.update_log.limit = world.ticket_update_limit
+            wait = world.update_log.take(ticket_id)
+            if wait is not None:
+                return zendesk_ratelimit.too_many(wait)
             events = _apply_ticket(world, ticket, changes)
             world.ticket_updates.setdefault(ticket_id, []).append(changes)
         audit = {"id": world.new_id(), "ticket_id": ticket_id, "created_at": ticket["updated_at"],
