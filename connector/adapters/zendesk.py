@@ -23,7 +23,7 @@ from zenpy.lib.exception import APIException, RatelimitBudgetExceeded, RecordNot
 from connector import errors
 from connector.adapters.http import RetryPolicy, build_session, error_from_response, retry_after, send
 from connector.adapters.ratelimit import Budget
-from connector.adapters.zendesk_limits import spent_wait
+from connector.adapters.zendesk_limits import per_record_refusal, spent_wait
 from connector.config import Settings
 from connector.core.catalogfit import FieldCatalog, FieldMeta
 from connector.metrics import observe_response
@@ -323,7 +323,10 @@ class ZendeskClient:
         self._last.response = response
         if response.request.method != "GET":  # reads go through send(), which counts them
             observe_response(SERVICE, response.status_code, response.elapsed.total_seconds())
-        wait = (retry_after(response) or 1.0) if response.status_code == 429 else spent_wait(response.headers)
+        if response.status_code == 429:
+            wait = None if per_record_refusal(response.headers) else retry_after(response) or 1.0
+        else:
+            wait = spent_wait(response.headers)
         if wait:
             self._blocked_until = max(self._blocked_until, time.monotonic() + wait)
             log.info("zendesk.rate_limit.wait", extra={"seconds": wait})
