@@ -22,7 +22,7 @@ from flask import Flask, Response, jsonify, request
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
-from connector.sandbox import seed, zendesk_agents, zendesk_lookups, zendesk_ratelimit
+from connector.sandbox import seed, zendesk_agents, zendesk_lookups, zendesk_paging, zendesk_ratelimit
 from connector.sandbox.faults import Faults
 from connector.sandbox.server import RunningEmulator
 from connector.sandbox.zendesk_fields import (
@@ -377,9 +377,10 @@ def create_app(world: ZendeskWorld) -> Flask:  # noqa: C901 - one route table, k
 
     @app.get("/api/v2/webhooks")
     def webhooks_list():
-        items = list(world.webhooks.values())
-        return jsonify(webhooks=items, meta={"has_more": False, "after_cursor": None, "before_cursor": None},
-                       links={"next": None, "prev": None})
+        try:  # creation order, cursor pages (§1.1)
+            return jsonify(zendesk_paging.cursor_page(list(world.webhooks.values()), "webhooks"))
+        except zendesk_paging.BadCursor:
+            return jsonify(zendesk_paging.bad_cursor_body()), 400
 
     @app.post("/api/v2/webhooks")
     def webhooks_create():
