@@ -31,7 +31,7 @@ from connector.sandbox.zendesk_fields import (
     record_invalid,
     trigger_problems,
 )
-from connector.sandbox.zendesk_hooks import Invocation, deliver, event_body, render
+from connector.sandbox.zendesk_hooks import Invocation, auth_header, deliver, event_body, render, shown
 
 ACCOUNT_ID = 123456
 SUBDOMAIN = "acme"
@@ -378,7 +378,8 @@ def create_app(world: ZendeskWorld) -> Flask:  # noqa: C901 - one route table, k
     @app.get("/api/v2/webhooks")
     def webhooks_list():
         try:  # creation order, cursor pages (§1.1)
-            return jsonify(zendesk_paging.cursor_page(list(world.webhooks.values()), "webhooks"))
+            hooks = [shown(h) for h in world.webhooks.values()]
+            return jsonify(zendesk_paging.cursor_page(hooks, "webhooks"))
         except zendesk_paging.BadCursor:
             return jsonify(zendesk_paging.bad_cursor_body()), 400
 
@@ -394,7 +395,7 @@ def create_app(world: ZendeskWorld) -> Flask:  # noqa: C901 - one route table, k
         with world.lock:
             world.webhooks[webhook_id] = hook
             world.secrets[webhook_id] = secrets.token_urlsafe(32)
-        return jsonify(webhook=hook), 201
+        return jsonify(webhook=shown(hook)), 201
 
     @app.route("/api/v2/webhooks/<webhook_id>", methods=["GET", "PUT", "PATCH", "DELETE"])
     def webhook_one(webhook_id: str):
@@ -402,7 +403,7 @@ def create_app(world: ZendeskWorld) -> Flask:  # noqa: C901 - one route table, k
         if hook is None:
             return jsonify(errors=[{"code": "WebhookNotFound", "title": "Webhook not found"}]), 404
         if request.method == "GET":
-            return jsonify(webhook=hook)
+            return jsonify(webhook=shown(hook))
         if request.method == "DELETE":
             world.webhooks.pop(webhook_id)
             return Response(status=204)
@@ -553,12 +554,7 @@ def fire(world: ZendeskWorld, session: requests.Session, ticket: dict, *, actor_
 
 
 def _send(world: ZendeskWorld, session: requests.Session, hook: dict, body: bytes) -> None:
-    auth = hook.get("authentication") or {}
-    header = {}
-    if auth.get("type") == "bearer_token":
-        header = {"Authorization": f"Bearer {auth['data']['token']}"}
-    elif auth.get("type") == "api_key":
-        header = {auth["data"]["name"]: auth["data"]["value"]}
+    header = auth_header(hook)
     header.update(hook.get("custom_headers") or {})
 
     def run() -> None:
