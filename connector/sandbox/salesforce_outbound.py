@@ -13,19 +13,36 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
 from connector.sandbox.salesforce import ORG_ID
+from connector.sandbox.salesforce_records import canonical_id
 
 SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 OUTBOUND_NS = "http://soap.sforce.com/2005/09/outbound"
+MAX_NOTIFICATIONS = 100  # per SOAP message (§3.1)
 
 
-def envelope(records: list[tuple[str, dict]], *, org_id: str = ORG_ID, action_id: str = "04k5g000000AEPAAA",
-             notification_ids: list[str] | None = None, session_id: str | None = None) -> bytes:
-    """records: (object type, fields) pairs; each becomes a Notification with its sObject.
+def _id18(id15: str) -> str:
+    """A 15-character id with its case-checksum suffix: the 18-character form Salesforce sends."""
+    full = canonical_id(id15)
+    assert full is not None and len(id15) == 15, id15
+    return full
+
+
+ACTION_ID = _id18("04k5g000000AEPA")  # the outbound-message definition (04k…)
+
+
+def envelope(records: list[tuple[str, dict]], *, org_id: str = ORG_ID, action_id: str = ACTION_ID,
+             notification_ids: list[str] | None = None, session_id: str | None = None,
+             forge_oversized: bool = False) -> bytes:
+    """records: (object type, fields) pairs; each becomes a Notification with its sObject (1 to 100 of
+    them, as Salesforce batches, §3.1).
 
     ``session_id``: what "Send Session ID" adds — a session of the org (``world.issue_token()`` of the
-    emulator); without it the element is nil, as when the option is off.
+    emulator); without it the element is nil, as when the option is off. ``forge_oversized``: build more
+    than Salesforce ever sends, as a forger could, to test that a receiver refuses it.
     """
-    ids = notification_ids or [f"04l5g{secrets.token_hex(6).upper()}A" for _ in records]
+    if not 1 <= len(records) <= MAX_NOTIFICATIONS and not (forge_oversized and records):
+        raise ValueError(f"an Outbound Message carries 1 to {MAX_NOTIFICATIONS} notifications, not {len(records)}")
+    ids = notification_ids or [_id18(f"04l5g{secrets.token_hex(5).upper()}") for _ in records]
     notes = []
     for note_id, (obj, fields) in zip(ids, records, strict=True):
         values = "".join(f"<sf:{k}>{escape(str(v))}</sf:{k}>" for k, v in fields.items() if v is not None)

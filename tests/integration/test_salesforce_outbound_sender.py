@@ -67,3 +67,24 @@ def test_anything_else_is_a_failure_and_is_retried(receiver, answer):
 def test_a_proper_ack_with_a_non_200_status_is_a_failure(receiver):
     delivery = deliver(receiver, "default-namespace", status=500)
     assert not delivery.acknowledged and delivery.attempts == [500, 500]
+
+
+def test_the_envelope_carries_18_character_ids():
+    from connector.schemas.salesforce import id_checksum, parse_outbound
+
+    body = envelope([("Contact", {"Id": record_id("Contact", n)}) for n in range(1, 4)])
+    message = parse_outbound(body)
+    assert message.action_id is not None and len(message.action_id) == 18 and message.action_id.startswith("04k")
+    assert message.action_id[15:] == id_checksum(message.action_id[:15])
+    notes = [n.notification_id for n in message.notifications]
+    assert len(set(notes)) == 3 and all(len(i) == 18 and i[15:] == id_checksum(i[:15]) for i in notes)
+
+
+def test_the_envelope_holds_1_to_100_notifications():
+    records = [("Contact", {"Id": record_id("Contact", n)}) for n in range(1, 102)]
+    assert envelope(records[:100]).count(b"<Notification>") == 100
+    with pytest.raises(ValueError, match="1 to 100"):
+        envelope(records)
+    with pytest.raises(ValueError, match="1 to 100"):
+        envelope([])
+    assert envelope(records, forge_oversized=True).count(b"<Notification>") == 101  # for receivers' refusal tests
