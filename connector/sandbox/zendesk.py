@@ -308,8 +308,7 @@ def create_app(world: ZendeskWorld) -> Flask:  # noqa: C901 - one route table, k
                     continue
                 _apply_ticket(world, ticket, changes)
                 world.ticket_updates.setdefault(ticket["id"], []).append(changes)
-                results.append({"index": index, "id": ticket["id"], "action": "update", "success": True,
-                                "status": "Updated"})
+                results.append({"index": index, "id": ticket["id"], "action": "updated", "status": "Updated"})
             job_id = f"V3-{secrets.token_hex(12)}"
             world.job_statuses[job_id] = {"id": job_id, "url": f"{request.host_url}api/v2/job_statuses/{job_id}.json",
                                           "total": len(items), "progress": len(items), "status": "completed",
