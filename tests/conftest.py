@@ -65,6 +65,7 @@ def zd(zendesk_sandbox):
     zendesk_sandbox.world.rate_limit = 700
     zendesk_sandbox.world.rate_limit_headers = ("x-rate-limit", "ratelimit")
     zendesk_sandbox.world.trigger_category_required = True
+    zendesk_sandbox.world.ticket_update_limit = 30
     zendesk_sandbox.faults.reset()
     zendesk_sandbox.world.clear()
     yield zendesk_sandbox

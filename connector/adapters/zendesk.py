@@ -23,7 +23,7 @@ from zenpy.lib.exception import APIException, RatelimitBudgetExceeded, RecordNot
 from connector import errors
 from connector.adapters.http import RetryPolicy, build_session, error_from_response, retry_after, send
 from connector.adapters.ratelimit import Budget
-from connector.adapters.zendesk_limits import spent_wait
+from connector.adapters.zendesk_limits import per_record_refusal, spent_wait
 from connector.config import Settings
 from connector.core.catalogfit import FieldCatalog, FieldMeta
 from connector.metrics import observe_response
@@ -38,6 +38,7 @@ GROUP_MEMBERSHIPS_URL = "/api/v2/users/{id}/group_memberships.json"
 GROUP_PAGES_MAX = 10  # 1,000 groups: far beyond any agent; the rest is refused, never guessed
 PUBLIC_KEY_URL = "/api/v2/apps/{app_id}/public_key.pem"
 WEBHOOKS_URL = "/api/v2/webhooks"
+WEBHOOK_PAGES_MAX = 20  # 2,000 webhooks; beyond that install refuses rather than risk a duplicate
 WEBHOOK_URL = "/api/v2/webhooks/{id}"
 SIGNING_SECRET_URL = "/api/v2/webhooks/{id}/signing_secret"
 TRIGGERS_URL = "/api/v2/triggers.json"
@@ -227,7 +228,19 @@ class ZendeskClient:
     # -- install helper calls ----------------------------------------------------------------------
 
     def list_webhooks(self) -> list[dict]:
-        return self._get(WEBHOOKS_URL, params={"page[size]": "100"}).get("webhooks") or []
+        """Every webhook of the account, over cursor pages of 100 (§1.1): ``install`` must see a webhook
+        on any page, or it would create a second one."""
+        hooks: list[dict] = []
+        params: dict[str, str] = {"page[size]": "100"}
+        for _ in range(WEBHOOK_PAGES_MAX):
+            body = self._get(WEBHOOKS_URL, params=dict(params))
+            hooks.extend(body.get("webhooks") or [])
+            meta = body.get("meta") or {}
+            if not meta.get("has_more") or not meta.get("after_cursor"):
+                return hooks
+            params["page[after]"] = str(meta["after_cursor"])
+        raise errors.UpstreamError(f"Zendesk lists more than {WEBHOOK_PAGES_MAX * 100} webhooks; "
+                                   "refusing to guess whether the connector's is among them", service=SERVICE)
 
     def create_webhook(self, webhook: dict) -> dict:
         return self._json("POST", WEBHOOKS_URL, {"webhook": webhook})["webhook"]
@@ -323,7 +336,10 @@ class ZendeskClient:
         self._last.response = response
         if response.request.method != "GET":  # reads go through send(), which counts them
             observe_response(SERVICE, response.status_code, response.elapsed.total_seconds())
-        wait = (retry_after(response) or 1.0) if response.status_code == 429 else spent_wait(response.headers)
+        if response.status_code == 429:
+            wait = None if per_record_refusal(response.headers) else retry_after(response) or 1.0
+        else:
+            wait = spent_wait(response.headers)
         if wait:
             self._blocked_until = max(self._blocked_until, time.monotonic() + wait)
             log.info("zendesk.rate_limit.wait", extra={"seconds": wait})

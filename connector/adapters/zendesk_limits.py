@@ -35,6 +35,19 @@ def spent_wait(headers: Mapping[str, str]) -> float | None:
     return max(waits) if waits else None
 
 
+def per_record_refusal(headers: Mapping[str, str]) -> bool:
+    """Whether a 429 is about one record's budget (a ticket's 30 updates in 10 minutes, §4.2 / pitfall 13):
+    a per-record header says remaining 0 while no account or endpoint budget is spent. Such a refusal
+    must hold back that record only, never every call of the process."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    spent = False
+    for name, value in lowered.items():
+        endpoint = next((name[len(p):] for p in ENDPOINT_PREFIXES if name.startswith(p)), None)
+        if endpoint in PER_RECORD:
+            spent = spent or {k.lower(): float(v) for k, v in _PAIR.findall(value)}.get("remaining") == 0
+    return spent and spent_wait(headers) is None
+
+
 def _number(value: str | None) -> float | None:
     try:
         return float(value) if value is not None and value.strip() else None

@@ -147,7 +147,7 @@ def create_app(world: AepWorld) -> Flask:
             return _events_get(world)
         if schema != PROFILE_SCHEMA:
             return _problem(400, "UPS-1000-400", "schema.name is required (_xdm.context.profile or experienceevent)")
-        refused = _merge_policy_refusal(world)
+        refused = _merge_policy_refusal(world, request.args.get("mergePolicyId"))
         if refused is not None:
             return refused
         entity_id = request.args.get("entityId")
@@ -178,8 +178,9 @@ def create_app(world: AepWorld) -> Flask:
             ns = ((item or {}).get("entityIdNS") or {}).get("code")
             if ns is not None and not world.knows_namespace(ns):
                 return _unknown_namespace(ns)
-        if body.get("mergePolicyId") and body["mergePolicyId"] != MERGE_POLICY_ID:
-            return _unknown_merge_policy()
+        refused = _merge_policy_refusal(world, body.get("mergePolicyId"))
+        if refused is not None:
+            return refused
         out: dict = {}
         for item in body["identities"]:
             ns = ((item or {}).get("entityIdNS") or {}).get("code")
@@ -295,9 +296,9 @@ def _gateway_check(world: AepWorld):
     return None
 
 
-def _merge_policy_refusal(world: AepWorld):
-    """An unknown mergePolicyId is refused; without one, the default applies, or 422 if none (§2.1)."""
-    requested = request.args.get("mergePolicyId")
+def _merge_policy_refusal(world: AepWorld, requested: object):
+    """An unknown mergePolicyId is refused; without one, the default applies, or 422 if none (§2.1,
+    and the same for the POST variant, §2.3)."""
     if requested:
         return None if requested == MERGE_POLICY_ID else _unknown_merge_policy()
     if not world.default_merge_policy:

@@ -17,11 +17,17 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 
-from connector.sandbox import seed
+from connector.sandbox import salesforce_http, seed
 from connector.sandbox.faults import Faults
 from connector.sandbox.salesforce_fields import describe, load_schema
 from connector.sandbox.salesforce_jwt import assertion_problem, connected_app_keys
-from connector.sandbox.salesforce_records import QueryError, canonical_id, collection_results, run_query
+from connector.sandbox.salesforce_records import (
+    QueryError,
+    canonical_id,
+    collection_refusal,
+    collection_results,
+    run_query,
+)
 from connector.sandbox.salesforce_values import check_write
 from connector.sandbox.server import RunningEmulator
 from connector.sandbox.tls import self_signed
@@ -136,6 +142,7 @@ def _with_attributes(obj: str, record: dict, wanted: list[str] | None, version: 
 
 def create_app(world: SalesforceWorld) -> Flask:  # noqa: C901 - one route table, kept together
     app = Flask("salesforce-sandbox")
+    salesforce_http.register(app)
 
     @app.before_request
     def gate():
@@ -270,6 +277,9 @@ def create_app(world: SalesforceWorld) -> Flask:  # noqa: C901 - one route table
             return _errors(400, "INVALID_INPUT", "records is required")
         if len(records) > 200:
             return _errors(400, "EXCEEDED_ID_LIMIT", "record limit reached. cannot submit more than 200 records")
+        refusal = collection_refusal(records)
+        if refusal is not None:
+            return _errors(400, *refusal)
         user = request.environ["sandbox.user"]
         with world.lock:
             results = collection_results(records, body.get("allOrNone") is True, find=world.find, check=world.check,

@@ -9,20 +9,40 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
 import requests
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError, fromstring
 
 from connector.sandbox.salesforce import ORG_ID
+from connector.sandbox.salesforce_records import canonical_id
 
-ACK = "<Ack>true</Ack>"
+SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
+OUTBOUND_NS = "http://soap.sforce.com/2005/09/outbound"
+MAX_NOTIFICATIONS = 100  # per SOAP message (§3.1)
 
 
-def envelope(records: list[tuple[str, dict]], *, org_id: str = ORG_ID, action_id: str = "04k5g000000AEPAAA",
-             notification_ids: list[str] | None = None, session_id: str | None = None) -> bytes:
-    """records: (object type, fields) pairs; each becomes a Notification with its sObject.
+def _id18(id15: str) -> str:
+    """A 15-character id with its case-checksum suffix: the 18-character form Salesforce sends."""
+    full = canonical_id(id15)
+    assert full is not None and len(id15) == 15, id15
+    return full
+
+
+ACTION_ID = _id18("04k5g000000AEPA")  # the outbound-message definition (04k…)
+
+
+def envelope(records: list[tuple[str, dict]], *, org_id: str = ORG_ID, action_id: str = ACTION_ID,
+             notification_ids: list[str] | None = None, session_id: str | None = None,
+             forge_oversized: bool = False) -> bytes:
+    """records: (object type, fields) pairs; each becomes a Notification with its sObject (1 to 100 of
+    them, as Salesforce batches, §3.1).
 
     ``session_id``: what "Send Session ID" adds — a session of the org (``world.issue_token()`` of the
-    emulator); without it the element is nil, as when the option is off.
+    emulator); without it the element is nil, as when the option is off. ``forge_oversized``: build more
+    than Salesforce ever sends, as a forger could, to test that a receiver refuses it.
     """
-    ids = notification_ids or [f"04l5g{secrets.token_hex(6).upper()}A" for _ in records]
+    if not 1 <= len(records) <= MAX_NOTIFICATIONS and not (forge_oversized and records):
+        raise ValueError(f"an Outbound Message carries 1 to {MAX_NOTIFICATIONS} notifications, not {len(records)}")
+    ids = notification_ids or [_id18(f"04l5g{secrets.token_hex(5).upper()}") for _ in records]
     notes = []
     for note_id, (obj, fields) in zip(ids, records, strict=True):
         values = "".join(f"<sf:{k}>{escape(str(v))}</sf:{k}>" for k, v in fields.items() if v is not None)
@@ -54,10 +74,28 @@ def send(endpoint: str, body: bytes, *, session: requests.Session | None = None,
             response = session.post(endpoint, data=body, timeout=timeout,
                                     headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""'})
             delivery.attempts.append(response.status_code)
-            if response.status_code == 200 and ACK in response.text:
+            if acknowledged(response):
                 delivery.acknowledged = True
                 return delivery
         except requests.RequestException:
             delivery.attempts.append("error")
         time.sleep(backoff_s * (2 ** attempt))
     return delivery
+
+
+def acknowledged(response: requests.Response) -> bool:
+    """Whether an answer acknowledges the message (reference §3.2): HTTP 200 and a SOAP envelope whose
+    body holds ``notificationsResponse`` of the outbound namespace with ``Ack`` true, whatever the prefixes.
+    A SOAP fault, ``Ack`` false, another wrapper or an unparseable body is a failure (retried)."""
+    if response.status_code != 200:
+        return False
+    try:
+        root = fromstring(response.content)
+    except (ParseError, DefusedXmlException, ValueError):
+        return False
+    body = root.find(f"{{{SOAP_NS}}}Body") if root.tag == f"{{{SOAP_NS}}}Envelope" else None
+    if body is None or body.find(f"{{{SOAP_NS}}}Fault") is not None:
+        return False
+    answer = body.find(f"{{{OUTBOUND_NS}}}notificationsResponse")
+    ack = answer.findtext(f"{{{OUTBOUND_NS}}}Ack") if answer is not None else None
+    return (ack or "").strip() == "true"

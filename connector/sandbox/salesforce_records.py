@@ -99,6 +99,17 @@ def _test(name: str, meta: SfField, values: list[str]) -> Callable[[dict], bool]
     return lambda r: r.get(name) is not None and str(r[name]).lower() in lowered
 
 
+def collection_refusal(records: list[Any]) -> tuple[str, str] | None:
+    """Why a ``PATCH composite/sobjects`` is refused whole (§2.3: each record needs ``attributes.type``;
+    a malformed request is a 400), as (errorCode, message); None when every record names its type."""
+    for index, item in enumerate(records):
+        kind = ((item.get("attributes") if isinstance(item, dict) else None) or {}).get("type")
+        if not isinstance(kind, str) or not kind:
+            # Emulator choice (§2.3 documents the 400, not its code or wording).
+            return "INVALID_INPUT", f"Record {index} has no attributes.type: each record must name its sObject type"
+    return None
+
+
 def collection_results(items: list[Any], all_or_none: bool, *, find: Callable[[str, str], dict | None],
                        check: Callable[[str, dict], tuple[dict, list[dict]]],
                        commit: Callable[[str, dict, dict, dict], None]) -> list[dict]:

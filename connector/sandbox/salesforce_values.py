@@ -54,7 +54,18 @@ def check_write(obj: str, schema: dict[str, SfField], changes: dict[str, Any], *
             return {}, [error("JSON_PARSER_ERROR", str(exc))]
         if problem:
             problems.append(problem)
+    if creating and not problems:
+        missing = [f.name for f in schema.values() if _required_on_create(f) and stored.get(f.name) in (None, "")]
+        if missing:
+            problems.append(error("REQUIRED_FIELD_MISSING", f"Required fields are missing: [{', '.join(missing)}]",
+                                  missing))
     return stored, problems
+
+
+def _required_on_create(meta: SfField) -> bool:
+    """A field a create must set (§2.2 ``REQUIRED_FIELD_MISSING``): writable, not nillable, and not one
+    Salesforce fills itself (a checkbox is false, a picklist such as Case Status takes its default)."""
+    return meta.createable and not meta.nillable and meta.type not in ("boolean", "picklist")
 
 
 def store_value(meta: SfField, value: Any) -> tuple[Any, dict | None]:

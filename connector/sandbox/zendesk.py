@@ -22,7 +22,7 @@ from flask import Flask, Response, jsonify, request
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
-from connector.sandbox import seed, zendesk_agents, zendesk_lookups, zendesk_ratelimit
+from connector.sandbox import seed, zendesk_agents, zendesk_lookups, zendesk_paging, zendesk_ratelimit
 from connector.sandbox.faults import Faults
 from connector.sandbox.server import RunningEmulator
 from connector.sandbox.zendesk_fields import (
@@ -31,7 +31,7 @@ from connector.sandbox.zendesk_fields import (
     record_invalid,
     trigger_problems,
 )
-from connector.sandbox.zendesk_hooks import Invocation, deliver, event_body, render
+from connector.sandbox.zendesk_hooks import Invocation, auth_header, deliver, event_body, render, shown
 
 ACCOUNT_ID = 123456
 SUBDOMAIN = "acme"
@@ -67,6 +67,7 @@ class ZendeskWorld:
     sync_delivery: bool = False
     app_url: str | None = None  # where the installed sidebar app points (the connector's /zendesk/sidebar)
     rate_limit_headers: tuple[str, ...] = zendesk_ratelimit.DEFAULT_FAMILIES  # which header families to send
+    ticket_update_limit: int | None = zendesk_ratelimit.TICKET_UPDATES_PER_WINDOW  # per ticket; None: unenforced
     trigger_category_required: bool = True  # §1.3 / open question 11: accounts with categories require one
 
     def __post_init__(self) -> None:
@@ -88,7 +89,7 @@ class ZendeskWorld:
             self.ticket_fields = copy.deepcopy(TICKET_FIELDS)  # tests may change options or types
             self.user_fields = copy.deepcopy(USER_FIELDS)
             self.trigger_categories = {c["id"]: dict(c) for c in TRIGGER_CATEGORIES}
-            self.update_log = zendesk_ratelimit.TicketUpdateLog()
+            self.update_log = zendesk_ratelimit.TicketUpdateLog(self.ticket_update_limit)
             self._ids = itertools.count(1_000_000)
             self._window, self._count = int(time.time() // self.rate_window_s), 0
             self.rate_limited = 0
@@ -195,10 +196,7 @@ def create_app(world: ZendeskWorld) -> Flask:  # noqa: C901 - one route table, k
             return jsonify(error="Couldn't authenticate you"), 401
         wait = world.take_budget()
         if wait is not None:
-            response = jsonify(error="TooManyRequests", description="Rate limit exceeded")
-            response.status_code = 429
-            response.headers["Retry-After"] = str(wait)
-            return response
+            return zendesk_ratelimit.too_many(wait)
         return None
 
     @app.after_request
@@ -258,6 +256,10 @@ def create_app(world: ZendeskWorld) -> Flask:  # noqa: C901 - one route table, k
             details = invalid_custom_fields(changes.get("custom_fields") or [], world.ticket_fields)
             if details:
                 return jsonify(record_invalid(details)), 422
+            world.update_log.limit = world.ticket_update_limit
+            wait = world.update_log.take(ticket_id)
+            if wait is not None:
+                return zendesk_ratelimit.too_many(wait)
             events = _apply_ticket(world, ticket, changes)
             world.ticket_updates.setdefault(ticket_id, []).append(changes)
         audit = {"id": world.new_id(), "ticket_id": ticket_id, "created_at": ticket["updated_at"],
@@ -306,8 +308,7 @@ def create_app(world: ZendeskWorld) -> Flask:  # noqa: C901 - one route table, k
                     continue
                 _apply_ticket(world, ticket, changes)
                 world.ticket_updates.setdefault(ticket["id"], []).append(changes)
-                results.append({"index": index, "id": ticket["id"], "action": "update", "success": True,
-                                "status": "Updated"})
+                results.append({"index": index, "id": ticket["id"], "action": "updated", "status": "Updated"})
             job_id = f"V3-{secrets.token_hex(12)}"
             world.job_statuses[job_id] = {"id": job_id, "url": f"{request.host_url}api/v2/job_statuses/{job_id}.json",
                                           "total": len(items), "progress": len(items), "status": "completed",
@@ -375,9 +376,11 @@ def create_app(world: ZendeskWorld) -> Flask:  # noqa: C901 - one route table, k
 
     @app.get("/api/v2/webhooks")
     def webhooks_list():
-        items = list(world.webhooks.values())
-        return jsonify(webhooks=items, meta={"has_more": False, "after_cursor": None, "before_cursor": None},
-                       links={"next": None, "prev": None})
+        try:  # creation order, cursor pages (§1.1)
+            hooks = [shown(h) for h in world.webhooks.values()]
+            return jsonify(zendesk_paging.cursor_page(hooks, "webhooks"))
+        except zendesk_paging.BadCursor:
+            return jsonify(zendesk_paging.bad_cursor_body()), 400
 
     @app.post("/api/v2/webhooks")
     def webhooks_create():
@@ -391,7 +394,7 @@ def create_app(world: ZendeskWorld) -> Flask:  # noqa: C901 - one route table, k
         with world.lock:
             world.webhooks[webhook_id] = hook
             world.secrets[webhook_id] = secrets.token_urlsafe(32)
-        return jsonify(webhook=hook), 201
+        return jsonify(webhook=shown(hook)), 201
 
     @app.route("/api/v2/webhooks/<webhook_id>", methods=["GET", "PUT", "PATCH", "DELETE"])
     def webhook_one(webhook_id: str):
@@ -399,7 +402,7 @@ def create_app(world: ZendeskWorld) -> Flask:  # noqa: C901 - one route table, k
         if hook is None:
             return jsonify(errors=[{"code": "WebhookNotFound", "title": "Webhook not found"}]), 404
         if request.method == "GET":
-            return jsonify(webhook=hook)
+            return jsonify(webhook=shown(hook))
         if request.method == "DELETE":
             world.webhooks.pop(webhook_id)
             return Response(status=204)
@@ -550,12 +553,7 @@ def fire(world: ZendeskWorld, session: requests.Session, ticket: dict, *, actor_
 
 
 def _send(world: ZendeskWorld, session: requests.Session, hook: dict, body: bytes) -> None:
-    auth = hook.get("authentication") or {}
-    header = {}
-    if auth.get("type") == "bearer_token":
-        header = {"Authorization": f"Bearer {auth['data']['token']}"}
-    elif auth.get("type") == "api_key":
-        header = {auth["data"]["name"]: auth["data"]["value"]}
+    header = auth_header(hook)
     header.update(hook.get("custom_headers") or {})
 
     def run() -> None:

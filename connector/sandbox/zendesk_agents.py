@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify
+
+from connector.sandbox.zendesk_paging import BadCursor, bad_cursor_body, cursor_page
 
 SUPPORT_GROUP, BILLING_GROUP = 10, 20
 CUSTOMER_ORG = 500
@@ -30,7 +32,6 @@ AGENTS: list[tuple[Any, ...]] = [
     (ORG_AGENT, "Olga Accounts", "agent", "organization", None, None, CUSTOMER_ORG, [SUPPORT_GROUP], False),
     (SUSPENDED_AGENT, "Sam Suspended", "agent", None, None, None, None, [SUPPORT_GROUP], True),
 ]
-PAGE_MAX = 100
 
 
 def ticket_access(ticket_id: int) -> dict:
@@ -76,11 +77,11 @@ def register(app: Flask, world: Any) -> None:
         if user_id not in world.users:
             return not_found()
         items = [m for m in world.group_memberships if m["user_id"] == user_id]
-        return jsonify(_cursor_page(items, "group_memberships"))
+        return _cursor_page(items, "group_memberships")
 
     @app.get("/api/v2/groups.json")
     def groups_list():
-        return jsonify(_cursor_page(list(world.groups.values()), "groups"))
+        return _cursor_page(list(world.groups.values()), "groups")
 
     @app.get("/api/v2/groups/<int:group_id>.json")
     def group_get(group_id: int):
@@ -93,24 +94,9 @@ def register(app: Flask, world: Any) -> None:
         return jsonify(custom_role=role) if role else not_found()
 
 
-def _cursor_page(items: list[dict], key: str) -> dict:
-    """``page[size]`` ≤ 100 and ``page[after]`` (the id of the last item seen), as Zendesk cursors go."""
+def _cursor_page(items: list[dict], key: str):
+    """Cursor pages in id order; an unknown ``page[after]`` is a 400."""
     try:
-        size = max(1, min(PAGE_MAX, int(request.args.get("page[size]", PAGE_MAX))))
-    except ValueError:
-        size = PAGE_MAX
-    after = request.args.get("page[after]")
-    items = sorted(items, key=lambda item: item["id"])
-    if after:
-        items = [item for item in items if item["id"] > _number(after)]
-    page, more = items[:size], len(items) > size
-    cursor = str(page[-1]["id"]) if page else None
-    return {key: page, "meta": {"has_more": more, "after_cursor": cursor if more else None, "before_cursor": None},
-            "links": {"next": None, "prev": None}}
-
-
-def _number(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        return 0
+        return jsonify(cursor_page(sorted(items, key=lambda item: item["id"]), key))
+    except BadCursor:
+        return jsonify(bad_cursor_body()), 400

@@ -93,3 +93,30 @@ def event_body(event_type: str, account_id: int, ticket: dict, event_id: str) ->
                        "zendesk_event_version": "2022-06-20", "subject": f"zen:ticket:{ticket['id']}",
                        "detail": {**detail, "actor_id": str(ticket.get("submitter_id", ""))},
                        "event": {}}).encode()
+
+
+def auth_header(hook: dict) -> dict[str, str]:
+    """The header a webhook's ``authentication`` adds to each delivery (§1.2): basic, bearer or API key."""
+    auth = hook.get("authentication") or {}
+    data = auth.get("data") or {}
+    if auth.get("type") == "basic_auth":
+        pair = f"{data.get('username', '')}:{data.get('password', '')}".encode()
+        return {"Authorization": "Basic " + base64.b64encode(pair).decode()}
+    if auth.get("type") == "bearer_token":
+        return {"Authorization": f"Bearer {data.get('token', '')}"}
+    if auth.get("type") == "api_key":
+        return {data["name"]: data["value"]}
+    return {}
+
+
+HIDDEN_AUTH_DATA = ("password", "token", "value")
+
+
+def shown(hook: dict) -> dict:
+    """A webhook as the API shows it (§1.2): of the credentials, only the basic-auth username (and an
+    API key's header name) comes back; a password, token or key value is never shown again."""
+    auth = hook.get("authentication")
+    if not isinstance(auth, dict) or not isinstance(auth.get("data"), dict):
+        return hook
+    data = {k: v for k, v in auth["data"].items() if k not in HIDDEN_AUTH_DATA}
+    return {**hook, "authentication": {**auth, "data": data}}

@@ -10,6 +10,8 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 
+from connector.sandbox.zendesk_paging import BadCursor, bad_cursor_body, cursor_page
+
 BULK_MAX = 100
 SEARCHABLE = ("email", "phone", "external_id", "name", "id")
 
@@ -74,9 +76,10 @@ def register(app: Flask, world: Any) -> None:  # noqa: C901 - one route table, k
     @app.get("/api/v2/trigger_categories")
     @app.get("/api/v2/trigger_categories.json")
     def trigger_categories():
-        items = list(world.trigger_categories.values())
-        return jsonify(trigger_categories=items, links={"next": None, "prev": None},
-                       meta={"has_more": False, "after_cursor": None, "before_cursor": None})
+        try:
+            return jsonify(cursor_page(list(world.trigger_categories.values()), "trigger_categories"))
+        except BadCursor:
+            return jsonify(bad_cursor_body()), 400
 
 
 def user_identities(user: dict) -> list[dict]:

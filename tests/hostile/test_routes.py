@@ -31,6 +31,9 @@ from tests.hostile.conftest import (
 )
 
 MIN_GENERATED_IDENTITY = 12  # shorter generated values may occur in a header or log line by chance
+# Headers whose values the route fixes, whatever it is sent: a generated string such as "application/"
+# (hypothesis draws string constants from the loaded modules) matches them by chance, never by echo.
+FIXED_HEADERS = frozenset({"x-request-id", "content-type", "content-length", "cache-control"})
 
 
 @pytest.fixture()
@@ -84,7 +87,8 @@ def test_no_route_fails_hangs_queues_or_leaks_on_hostile_input(case, hostile_app
     assert counts == {}, f"{case.method} {case.path} queued a job without a valid signature or session"
     generated = _generated_values(case)
     head = "\n".join(f"{k}: {v}" for k, v in response.headers.items() if k.lower() != "x-request-id")
-    assert not leaked(head, [*KNOWN_IDENTITIES, *generated]), "an identity in a response header"
+    echoable = "\n".join(f"{k}: {v}" for k, v in response.headers.items() if k.lower() not in FIXED_HEADERS)
+    assert not leaked(head, KNOWN_IDENTITIES) and not leaked(echoable, generated), "an identity in a response header"
     assert not leaked(log_tap.text(), [*KNOWN_IDENTITIES, *generated]), "an identity in a log line"
 
 
@@ -141,7 +145,8 @@ def test_an_authenticated_sender_with_a_hostile_payload_gets_a_4xx_and_queues_no
         assert after == before, f"a refused {case.method} {case.path} queued a job"
     generated = _generated_values(case)
     head = "\n".join(f"{k}: {v}" for k, v in response.headers.items() if k.lower() != "x-request-id")
-    assert not leaked(head, [*KNOWN_IDENTITIES, *generated]), "an identity in a response header"
+    echoable = "\n".join(f"{k}: {v}" for k, v in response.headers.items() if k.lower() not in FIXED_HEADERS)
+    assert not leaked(head, KNOWN_IDENTITIES) and not leaked(echoable, generated), "an identity in a response header"
     assert not leaked(log_tap.text(), [*KNOWN_IDENTITIES, *generated]), "an identity in a log line"
 
 

@@ -9,7 +9,7 @@ from connector import errors
 from connector.adapters.aep import AepClient
 from connector.core.models import Identity
 from connector.sandbox import seed
-from connector.sandbox.aep import CLIENT_ID, CLIENT_SECRET, ORG_ID
+from connector.sandbox.aep import CLIENT_ID, CLIENT_SECRET, MERGE_POLICY_ID, ORG_ID
 
 ENTITIES = "/data/core/ups/access/entities"
 CUSTOMER = seed.customer(5)
@@ -99,3 +99,30 @@ def test_the_adapter_refuses_an_unknown_merge_policy_loudly(aep, settings):
         client.get_profile(Identity("Email", CUSTOMER.email), fields=["person.name"])
     assert not info.value.retryable and not isinstance(info.value, errors.NamespaceUnknown)
     assert client.merge_policy_exists("no-such-policy") is False
+
+
+def post_profiles(aep, token, **extra) -> requests.Response:
+    body = {"schema": {"name": "_xdm.context.profile"}, "fields": ["person.name"],
+            "identities": [{"entityId": CUSTOMER.email, "entityIdNS": {"code": "Email"}}], **extra}
+    return requests.post(aep.url + ENTITIES, headers=headers(token), json=body, timeout=5)
+
+
+def test_post_without_merge_policy_is_refused_when_the_sandbox_has_no_default(aep, token):
+    aep.world.default_merge_policy = False
+    refused = post_profiles(aep, token)
+    assert refused.status_code == 422 and refused.json()["type"].endswith("/UPS-1002-422")
+    assert get_profile(aep, token, entityId=CUSTOMER.email, entityIdNS="Email").status_code == 422
+    named = post_profiles(aep, token, mergePolicyId=MERGE_POLICY_ID)
+    assert named.status_code == 200 and len(named.json()) == 1  # an explicit policy still serves
+    assert post_profiles(aep, token, mergePolicyId="no-such-policy").status_code == 400
+
+
+def test_the_adapter_bulk_lookup_reports_a_missing_default_merge_policy(aep, settings):
+    aep.world.default_merge_policy = False
+    client = AepClient(settings)
+    with pytest.raises(errors.UpstreamError, match="UPS-1002-422") as info:
+        client.get_profiles([Identity("Email", CUSTOMER.email)], fields=["person.name"])
+    assert info.value.upstream_status == 422 and not info.value.retryable
+    assert not isinstance(info.value, (errors.NamespaceUnknown, errors.ProfileNotServable))
+    posts = aep.world.calls(ENTITIES, "POST")
+    assert len(posts) == 1 and isinstance(posts[0].json, dict) and "mergePolicyId" not in posts[0].json

@@ -106,7 +106,8 @@ def test_fifteen_character_record_ids_are_accepted(sfclient, sfruntime, sf):
 
 def test_more_than_100_notifications_are_refused(sfclient, sfruntime, sf):
     session = sf.world.issue_token()
-    assert_refused(post(sfclient, envelope(contacts(101), session_id=session)), sfruntime, status=400)
+    forged = envelope(contacts(101), session_id=session, forge_oversized=True)
+    assert_refused(post(sfclient, forged), sfruntime, status=400)
     assert sf.world.calls() == []
     assert post(sfclient, envelope(contacts(100), session_id=session)).status_code == 200
     assert len(sfruntime.store.list_jobs()) == 100

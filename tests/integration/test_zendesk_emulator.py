@@ -25,6 +25,8 @@ def test_zenpy_bulk_update_returns_a_job_status_that_completes(zd):
     assert job.status == "queued"
     done = client.job_status(id=job.id)
     assert done.status == "completed" and done.total == 2
+    # results as Zendesk reports updated tickets (§3.4)
+    assert [(r.id, r.action, r.status) for r in done.results] == [(1, "updated", "Updated"), (2, "updated", "Updated")]
     assert (zd.world.tickets[1]["status"], zd.world.tickets[2]["status"]) == ("open", "pending")
     assert zd.world.calls("/api/v2/tickets/update_many.json", "PUT")[0][2] == {
         "tickets": [{"id": 1, "status": "open"}, {"id": 2, "status": "pending"}]}

@@ -211,3 +211,23 @@ def test_trigger_creation_requires_a_category_conditions_and_a_live_webhook(zd):
     assert create_trigger(zd, {**trigger, "category_id": "10001"}).status_code == 201
     categories = requests.get(f"{zd.url}/api/v2/trigger_categories", auth=AUTH, timeout=5).json()
     assert [c["id"] for c in categories["trigger_categories"]] == ["10001"]
+
+
+def test_the_per_ticket_update_limit_is_enforced(zd):
+    zd.world.rate_limit_headers = ("ratelimit",)
+    answers = [put_ticket(zd, 5, {"status": "open"}) for _ in range(30)]
+    assert {a.status_code for a in answers} == {200}
+    assert answers[-1].headers["zendesk-ratelimit-tickets-update"].startswith("total=30; remaining=0; resets=")
+    refused = put_ticket(zd, 5, {"status": "pending"})
+    assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 601
+    assert refused.json() == {"error": "TooManyRequests", "description": "Rate limit exceeded"}
+    assert zd.world.tickets[5]["status"] == "open" and len(zd.world.ticket_updates[5]) == 30  # not applied
+    assert put_ticket(zd, 6, {"status": "open"}).status_code == 200  # another ticket has its own budget
+    assert int(refused.headers["ratelimit-remaining"]) > 0  # the account budget is not what ran out
+
+
+def test_the_per_ticket_limit_is_a_world_setting(zd):
+    zd.world.ticket_update_limit = 2
+    assert [put_ticket(zd, 5, {"status": "open"}).status_code for _ in range(3)] == [200, 200, 429]
+    zd.world.ticket_update_limit = None  # advertised, not enforced
+    assert put_ticket(zd, 5, {"status": "open"}).status_code == 200

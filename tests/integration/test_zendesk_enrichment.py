@@ -6,7 +6,7 @@ import requests
 
 from connector.sandbox import seed
 from connector.sandbox.faults import Scripted
-from connector.sandbox.zendesk import fire
+from connector.sandbox.zendesk import AGENT_EMAIL, API_TOKEN, fire
 from connector.store.db import LEASE, utcnow
 from tests.zendesk_helpers import wait_for
 
@@ -193,3 +193,20 @@ def test_low_confidence_match_is_not_written(zd, zruntime, installed):
     ticket, job = enrich_ticket(zd, zruntime)
     assert job.status == "done" and job.outcome == "low_confidence"
     assert ticket["id"] not in zd.world.ticket_updates
+
+
+def test_a_ticket_past_its_update_limit_is_rescheduled_and_other_tickets_go_on(zd, zruntime):
+    zd.world.ticket_update_limit = 1  # the ticket's 30 updates in 10 minutes, scaled down
+    spent = requests.put(f"{zd.url}/api/v2/tickets/1.json", json={"ticket": {"status": "open"}}, timeout=5,
+                         auth=(f"{AGENT_EMAIL}/token", API_TOKEN))
+    assert spent.status_code == 200  # someone else used the ticket's budget
+    for key in ("zendesk:ticket:1", "zendesk:ticket:2"):
+        zruntime.store.accept(delivery_key=f"zendesk:{key}", record_key=key, provider="zendesk")
+    assert zruntime.enrichment.run("zendesk:ticket:1") == "retry"
+    job = zruntime.store.job("zendesk:ticket:1")
+    assert job.status == "pending" and (job.last_error or "").startswith("upstream_rate_limited")
+    assert job.next_attempt_at is not None
+    assert (job.next_attempt_at - utcnow()).total_seconds() > 60  # the ticket's window, not a blind backoff
+    assert zd.world.notes(1) == [] and zruntime.store.list_jobs(status="dead") == []
+    # the refusal was about one ticket: the next ticket is enriched at once
+    assert zruntime.enrichment.run("zendesk:ticket:2") == "written" and len(zd.world.notes(2)) == 1

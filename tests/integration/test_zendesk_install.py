@@ -103,3 +103,19 @@ def test_install_keeps_the_category_an_admin_chose_and_works_without_categories(
     assert run(env, "zendesk", "install", "--endpoint", ENDPOINT).exit_code == 0
     (trigger,) = zd.world.triggers.values()
     assert "category_id" not in trigger
+
+
+def test_install_finds_its_webhook_on_a_later_page(env, zd):
+    for n in range(100):  # other integrations' webhooks fill the first page
+        zd.world.webhooks[f"01OTHER{n:03d}"] = {"id": f"01OTHER{n:03d}", "name": f"other {n}",
+                                                 "endpoint": "https://other.example/hook", "status": "active"}
+    first = run(env, "zendesk", "install", "--endpoint", ENDPOINT)
+    assert first.exit_code == 0, first.output
+    assert len(zd.world.webhooks) == 101
+    zd.world.clear()
+    again = run(env, "zendesk", "install", "--endpoint", ENDPOINT)
+    assert again.exit_code == 0, again.output
+    ours = [h for h in zd.world.webhooks.values() if h["name"] == "AEP profile enrichment"]
+    assert len(ours) == 1 and len(zd.world.webhooks) == 101 and "is up to date" in again.stdout
+    lists = [p for m, p, _ in zd.world.calls() if p == "/api/v2/webhooks"]
+    assert len(lists) == 2 and not zd.world.calls("/api/v2/webhooks", "POST")

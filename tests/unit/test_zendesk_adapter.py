@@ -120,3 +120,28 @@ def test_an_unknown_agent_is_a_404_upstream_error(requests_mock, client):
     with pytest.raises(errors.UpstreamError) as info:
         client.read_agent(404)
     assert info.value.upstream_status == 404
+
+
+def test_list_webhooks_follows_the_cursor_pages(requests_mock, client):
+    url = f"{BASE}/api/v2/webhooks"
+    requests_mock.get(url, [
+        {"json": {"webhooks": [{"id": "01A"}, {"id": "01B"}], "links": {"next": f"{url}?page[after]=01B"},
+                  "meta": {"has_more": True, "after_cursor": "01B", "before_cursor": None}}},
+        {"json": {"webhooks": [{"id": "01C", "name": "AEP connector"}], "links": {"next": None},
+                  "meta": {"has_more": False, "after_cursor": None, "before_cursor": None}}},
+    ])
+    assert [h["id"] for h in client.list_webhooks()] == ["01A", "01B", "01C"]
+    first, second = requests_mock.request_history
+    assert first.method == "GET" and first.path == "/api/v2/webhooks" and first.qs == {"page[size]": ["100"]}
+    assert second.url == f"{url}?page%5Bsize%5D=100&page%5Bafter%5D=01B"  # the cursor as given, case kept
+    assert first.headers["Authorization"] == AUTH and second.headers["Authorization"] == AUTH
+
+
+def test_list_webhooks_refuses_an_endless_listing(requests_mock, client):
+    from connector.adapters.zendesk import WEBHOOK_PAGES_MAX
+
+    requests_mock.get(f"{BASE}/api/v2/webhooks", json={"webhooks": [{"id": "01A"}], "meta": {
+        "has_more": True, "after_cursor": "01A", "before_cursor": None}})
+    with pytest.raises(errors.UpstreamError, match="more than"):
+        client.list_webhooks()
+    assert len(requests_mock.request_history) == WEBHOOK_PAGES_MAX

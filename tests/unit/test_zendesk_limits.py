@@ -5,7 +5,7 @@ import pytest
 
 from connector import errors
 from connector.adapters.zendesk import ZendeskClient
-from connector.adapters.zendesk_limits import SPENT_WITHOUT_RESET_S, spent_wait
+from connector.adapters.zendesk_limits import SPENT_WITHOUT_RESET_S, per_record_refusal, spent_wait
 from tests.unit.test_zendesk_adapter import BASE, SETTINGS
 
 
@@ -37,3 +37,16 @@ def test_a_spent_budget_in_any_family_stops_the_next_call_before_it_is_sent(requ
         client.read_ticket(5)
     assert len(requests_mock.request_history) == 1
     assert 25 < info.value.retry_after <= 30
+
+
+@pytest.mark.parametrize(("headers", "per_record"), [
+    ({"ratelimit-remaining": "650", "zendesk-ratelimit-tickets-update": "total=30; remaining=0; resets=500"}, True),
+    ({"Zendesk-Rate-Limit-Tickets-Update": "total=20; remaining=0; resets=59"}, True),
+    ({"ratelimit-remaining": "0", "ratelimit-reset": "9",
+      "zendesk-ratelimit-tickets-update": "total=30; remaining=0; resets=500"}, False),  # the account is spent too
+    ({"ratelimit-remaining": "650", "zendesk-ratelimit-tickets-update": "total=30; remaining=3; resets=500"}, False),
+    ({"X-Rate-Limit-Remaining": "0"}, False),
+    ({}, False),
+])
+def test_a_429_about_one_ticket_is_told_from_a_spent_account(headers, per_record):
+    assert per_record_refusal(headers) is per_record
