@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
 
@@ -21,6 +23,12 @@ CONSENT_VALUES = {"y": N_("Yes"), "n": N_("No"), "p": N_("Pending"), "u": N_("Un
                   "dy": N_("Default yes"), "dn": N_("Default no")}
 MISSING = "—"
 
+
+
+@lru_cache(maxsize=64)
+def _babel(tag: str) -> Locale:
+    """The parsed CLDR locale, once per tag (Babel parses a locale string at every call otherwise)."""
+    return Locale.parse(tag)
 
 def display(value: Any, fmt: str, *, currency: str = "USD", lang: Lang = ENGLISH) -> str:
     """Render ``value`` for a person; an absent value shows as an em dash."""
@@ -48,14 +56,14 @@ def timestamp(moment: datetime | None, *, lang: Lang = ENGLISH, date_only: bool 
     if moment is None:
         return None
     if date_only:
-        return format_date(moment.date(), "medium", locale=lang.locale)
-    when = format_datetime(moment, "medium", tzinfo=timezone.utc, locale=lang.locale)
+        return format_date(moment.date(), "medium", locale=_babel(lang.locale))
+    when = format_datetime(moment, "medium", tzinfo=timezone.utc, locale=_babel(lang.locale))
     return f"{_drop_seconds(when)} UTC"
 
 
 def format_percent_value(share: float, *, lang: Lang = ENGLISH) -> str:
     """A 0–1 share as a whole percentage in the locale (``95%`` / ``95 %``)."""
-    return format_percent(share, locale=lang.locale)
+    return format_percent(share, locale=_babel(lang.locale))
 
 
 def _drop_seconds(text: str) -> str:
@@ -94,27 +102,27 @@ def _name(value: Any, _currency: str, _lang: Lang) -> str:
 
 
 def _currency(value: Any, currency: str, lang: Lang) -> str:
-    return format_currency(float(value), currency.upper(), locale=lang.locale)
+    return format_currency(float(value), currency.upper(), locale=_babel(lang.locale))
 
 
 def _percent(value: Any, _currency: str, lang: Lang) -> str:
     number = float(value)
     # Scores come as a 0–1 probability or a 0–100 score (Customer AI, reference §7.2).
     share = number if -1 <= number <= 1 else number / 100
-    return format_percent(share, locale=lang.locale)
+    return format_percent(share, locale=_babel(lang.locale))
 
 
 def _number_fmt(value: Any, _currency: str, lang: Lang) -> str:
-    return format_decimal(round(float(value), 2), locale=lang.locale)
+    return format_decimal(round(float(value), 2), locale=_babel(lang.locale))
 
 
 def _integer(value: Any, _currency: str, lang: Lang) -> str:
-    return format_decimal(int(round(float(value))), locale=lang.locale)
+    return format_decimal(int(round(float(value))), locale=_babel(lang.locale))
 
 
 def _date(value: Any, _currency: str, lang: Lang) -> str:
     moment = parse_timestamp(value)
-    return format_date(moment.date(), "medium", locale=lang.locale) if moment else str(value)
+    return format_date(moment.date(), "medium", locale=_babel(lang.locale)) if moment else str(value)
 
 
 def _datetime(value: Any, _currency: str, lang: Lang) -> str:

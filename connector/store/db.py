@@ -72,7 +72,9 @@ class Store:
                 os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url[len("postgresql://"):]  # psycopg 3, not the psycopg2 default
-        self.engine: Engine = create_engine(url, future=True, pool_pre_ping=True)
+        # A server connection can drop (PostgreSQL restarts): ping it on checkout. A SQLite file cannot,
+        # and the ping would cost every request a round trip.
+        self.engine: Engine = create_engine(url, future=True, pool_pre_ping=not url.startswith("sqlite"))
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.clock = clock
