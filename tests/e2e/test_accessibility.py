@@ -9,7 +9,6 @@ ZAF SDK that answers ``client.get`` like Zendesk does, including ``currentUser.l
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -20,11 +19,10 @@ from connector.runtime import build_runtime
 from connector.sandbox.salesforce import canvas_request, record_id
 from connector.sandbox.server import ServerThread
 from tests.conftest import CALLOUT_SECRET
+from tests.e2e.conftest import ARTIFACTS, CHROMIUM
 
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extras")
 axe_module = pytest.importorskip("axe_playwright_python.sync_playwright", reason="axe-playwright-python: test extras")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 pytestmark = [pytest.mark.e2e,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")]
 BLOCKING = {"serious", "critical"}
@@ -38,15 +36,6 @@ FAKE_ZAF = """window.ZAFClient = { init: function () { var data = %s; return {
   invoke: function () { return Promise.resolve({}); },
   request: function () { return Promise.reject(new Error("no Zendesk proxy here")); } }; } };"""
 
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run",
-            "--disable-component-update", "--disable-sync"])
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture()
