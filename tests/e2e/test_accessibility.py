@@ -268,4 +268,10 @@ def test_the_keyboard_moves_into_the_review_and_back_to_write(open_page, server,
     now = focused(frame)
     assert now["text"] == "Write to ticket" and now["outline"] == "solid", now
     assert frame.locator("[data-action=enrich]").is_enabled()
+    page.keyboard.press("Enter")  # the review again; Escape leaves it as Cancel does
+    frame.locator(".aep-review button").first.wait_for()
+    assert focused(frame)["inReview"]
+    page.keyboard.press("Escape")
+    frame.locator(".aep-review").wait_for(state="detached")
+    assert focused(frame)["text"] == "Write to ticket"
     assert zd.world.ticket_updates.get(FOUND_TICKET) is None  # cancelling wrote nothing

@@ -77,6 +77,11 @@
     });
   }
 
+  target.addEventListener("keydown", function (event) {
+    // Escape leaves the review as Cancel does: nothing is written, focus goes back to Write to ticket.
+    if (event.key === "Escape" && target.querySelector(".aep-review-slot")) { closeReview(); }
+  });
+
   target.addEventListener("click", function (event) {
     var action = event.target.getAttribute && event.target.getAttribute("data-action");
     if (action === "refresh") { load(true); }
