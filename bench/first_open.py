@@ -31,11 +31,10 @@ from connector import create_app
 from connector.config import Settings
 from connector.core.identity import candidates
 from connector.core.models import Contact
-from connector.runtime import WEBHOOK_SECRET_KEY, Runtime, build_runtime
+from connector.runtime import Runtime, build_runtime
 from connector.sandbox.aep import AepSandbox
 from connector.sandbox.server import ServerThread
 from connector.sandbox.zendesk import ZendeskSandbox
-from connector.services.install import install_zendesk
 
 MODES = ("ticket_id",)
 SCENARIOS = ("after_creation", "cold_open")
@@ -164,8 +163,7 @@ def main() -> None:
     worker = build_runtime(settings) if args.cache_url else web
     server = ServerThread(create_app(runtime=web)).start()
     try:
-        install_zendesk(web.zendesk, endpoint=f"{server.url}/zendesk/webhooks",
-                        store_secret=lambda s: web.store.put_setting(WEBHOOK_SECRET_KEY, s))
+        web.provider("zendesk").install(endpoint=f"{server.url}/zendesk/webhooks")
         for runtime in {id(web): web, id(worker): worker}.values():
             runtime.warm()
         worker.start_workers()

@@ -16,23 +16,24 @@ import time
 from results_io import publish
 
 from connector.config import Settings
+from connector.core.jobkey import JobKey
 from connector.core.models import Contact
 from connector.runtime import build_runtime
 from connector.sandbox.aep import AepSandbox
 from connector.sandbox.salesforce import SalesforceSandbox, record_id
-from connector.services.enrichment import _fields_of
+from connector.services.salesforce.records import _fields_of, changes_of
 
 
 def one_patch_per_record(runtime, obj: str, ids: list[str]) -> None:
     """The baseline: read each record, look it up, PATCH it on its own."""
-    sf, spec = runtime.salesforce, runtime.manifest.writeback["salesforce"]
+    sf, spec = runtime.provider("salesforce").client, runtime.manifest.writeback["salesforce"]
     for rid in ids:
         record = sf.get(obj, rid, ["Id", "Email", "Phone", "AEP_CRM_Id__c", *_fields_of(spec, obj)])
         card = runtime.lookup.by_contact(Contact(email=record.get("Email"), phone=record.get("Phone"),
                                                  crm_id=record.get("AEP_CRM_Id__c")))
-        planned = runtime.enrichment._plan_salesforce(card, spec, obj, rid, record)
-        if planned:
-            sf.update(obj, rid, planned[2].fields)
+        plan = runtime.provider("salesforce").records._part(card, spec, JobKey("salesforce", obj, rid), record).plan
+        if not plan.empty:
+            sf.update(obj, rid, changes_of(plan))
 
 
 def case_calls(runtime, sf: SalesforceSandbox, cases: int) -> dict:
@@ -41,18 +42,20 @@ def case_calls(runtime, sf: SalesforceSandbox, cases: int) -> dict:
     for index in range(1, cases + 1):
         key = f"salesforce:Case:{record_id('Case', index)}"
         runtime.store.accept(delivery_key=f"bench:{key}", record_key=key, provider="salesforce")
-        runtime.enrichment.run(key)
+        runtime.jobs.run(key)
     ours = len(sf.world.calls("/services/data/"))
     sf.world.reset_data()
     sf.world.clear()
     spec = runtime.manifest.writeback["salesforce"]
     for index in range(1, cases + 1):  # the same work, each record PATCHed on its own
-        case = runtime.salesforce.get("Case", record_id("Case", index), ["Id", "ContactId", *_fields_of(spec, "Case")])
+        client = runtime.provider("salesforce").client
+        case = client.get("Case", record_id("Case", index), ["Id", "ContactId", *_fields_of(spec, "Case")])
         one_patch_per_record(runtime, "Contact", [case["ContactId"]])
         card = runtime.lookup.by_contact(Contact(crm_id=f"CRM{index:06d}"))
-        planned = runtime.enrichment._plan_salesforce(card, spec, "Case", case["Id"], case)
-        if planned:
-            runtime.salesforce.update("Case", case["Id"], planned[2].fields)
+        plan = runtime.provider("salesforce").records._part(card, spec, JobKey("salesforce", "Case", case["Id"]),
+                                                             case).plan
+        if not plan.empty:
+            client.update("Case", case["Id"], changes_of(plan))
     theirs = len(sf.world.calls("/services/data/"))
     return {"connector": round(ours / cases, 2), "one_patch_per_record": round(theirs / cases, 2)}
 
@@ -65,7 +68,7 @@ def bulk(runtime, sf: SalesforceSandbox, records: int, latency_ms: float) -> dic
         sf.faults.update(latency_ms=latency_ms)
         start = time.perf_counter()
         if name == "connector":
-            runtime.enrichment.backfill_salesforce("Contact", limit=records)
+            runtime.provider("salesforce").backfill("Contact", limit=records)
         else:
             one_patch_per_record(runtime, "Contact", [record_id("Contact", i) for i in range(1, records + 1)])
         elapsed = time.perf_counter() - start

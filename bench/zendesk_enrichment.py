@@ -83,7 +83,7 @@ def calls_per_ticket(zd, aep, runtime, tickets: list[int]) -> dict:
     for ticket in tickets:
         key = f"zendesk:ticket:{ticket}"
         runtime.store.accept(delivery_key=f"bench:calls:{ticket}", record_key=key, provider="zendesk")
-        runtime.enrichment.run(key)
+        runtime.jobs.run(key)
     ours = {"zendesk": len(zd.world.calls("/api/")), "aep": len(aep.world.calls("/data/"))}
     fresh(zd, aep, limit=10**9, window=60)
     runtime.lookup.cache._hits.clear()

@@ -3,41 +3,14 @@ from __future__ import annotations
 
 import json
 import os
-import sys
-from collections.abc import Callable
 
 import click
 
 from connector import errors
-from connector.config import load_settings
-from connector.runtime import Runtime, build_runtime
+from connector.clikit import EXIT_FAILURE, EXIT_NOT_FOUND, fail, guarded, runtime
+from connector.providers import all_providers
 
-EXIT_FAILURE, EXIT_CONFIG, EXIT_NOT_FOUND = 1, 2, 3
-
-
-def _fail(message: str, code: int = EXIT_FAILURE) -> None:
-    click.echo(f"aep-connector: {message}", err=True)
-    sys.exit(code)
-
-
-def _runtime(**overrides: object) -> Runtime:
-    try:
-        settings = load_settings()
-        return build_runtime(settings.replace(**overrides) if overrides else settings)
-    except errors.ConfigError as exc:
-        _fail(exc.message, EXIT_CONFIG)
-        raise  # unreachable, for type checkers
-
-
-def _guarded(action: Callable[[], int | None]) -> None:
-    try:
-        code = action()
-    except errors.ConfigError as exc:
-        _fail(exc.message, EXIT_CONFIG)
-    except errors.ConnectorError as exc:
-        _fail(exc.message)
-    else:
-        sys.exit(code or 0)
+_fail, _runtime, _guarded = fail, runtime, guarded
 
 
 @click.group()
@@ -173,44 +146,6 @@ def jobs_retry(keys: tuple[str, ...], all_dead: bool) -> None:
     _guarded(action)
 
 
-@main.group()
-def zendesk() -> None:
-    """Zendesk set-up: the webhook and trigger, the sidebar app package."""
-
-
-@zendesk.command("install")
-@click.option("--endpoint", required=True, help="Public URL of POST /zendesk/webhooks on this connector.")
-@click.option("--dry-run", is_flag=True, help="Print what would change; change nothing.")
-def zendesk_install(endpoint: str, dry_run: bool) -> None:
-    """Create or update the webhook + "ticket created" trigger and store the signing secret."""
-    from connector.runtime import WEBHOOK_SECRET_KEY
-    from connector.services.install import install_zendesk
-
-    def action() -> int:
-        runtime = _runtime()
-        if runtime.zendesk is None:
-            raise errors.ConfigError("missing setting(s): CONNECTOR_ZENDESK_URL, CONNECTOR_ZENDESK_EMAIL, "
-                                     "CONNECTOR_ZENDESK_API_TOKEN")
-        report = install_zendesk(runtime.zendesk, endpoint=endpoint, dry_run=dry_run,
-                                 store_secret=lambda s: runtime.store.put_setting(WEBHOOK_SECRET_KEY, s))
-        for step in report.steps:
-            click.echo(("would " if dry_run else "") + step)
-        return 0
-
-    _guarded(action)
-
-
-@zendesk.command("package")
-@click.option("--out", default="dist", show_default=True, help="Folder for the upload zip.")
-def zendesk_package(out: str) -> None:
-    """Build the Zendesk sidebar app's upload zip from manifests/zendesk."""
-    from pathlib import Path
-
-    from connector.packaging import package_zendesk_app
-
-    click.echo(str(package_zendesk_app(Path(out))))
-
-
 @main.command()
 @click.option("--namespace", "-n", required=True, help="AEP identity namespace, e.g. Email, CRMID.")
 @click.option("--id", "value", required=True, help="The identity value.")
@@ -222,7 +157,7 @@ def forget(namespace: str, value: str, clear_crm: bool) -> None:
     def action() -> int:
         rt = _runtime()
         report = forget_person(lookup=rt.lookup, store=rt.store, namespace=namespace, value=value,
-                               clear_crm=clear_crm, zendesk=rt.zendesk, salesforce=rt.salesforce)
+                               clear_crm=clear_crm, providers=rt.providers)
         if not report.profile_found and not report.recorded:
             click.echo("no AEP profile for this identity and nothing recorded for it: nothing was written for it")
             return 0
@@ -249,17 +184,16 @@ def enrich(record: str, dry_run: bool, as_json: bool) -> None:
     from connector.textdiff import render_diff
 
     def action() -> int:
-        parse_record(record)  # a typo fails before anything starts
+        key = parse_record(record)  # a typo fails before anything starts
         rt = _runtime()
         if dry_run:
-            secret = rt.settings.session_secret or rt.settings.salesforce_callout_secret or "dry-run"
-            preview = Previews(enrichment=rt.enrichment, secret=secret).preview(record)
+            preview = Previews(jobs=rt.jobs, secret=rt.settings.session_secret or "dry-run").preview(key)
             click.echo(json.dumps(preview.to_dict(), indent=2, ensure_ascii=False, default=str) if as_json
                        else render_diff(preview.to_dict()))
             return 0
-        rt.store.accept(delivery_key=f"cli:{record}:{os.urandom(8).hex()}", record_key=record,
-                        provider=record.split(":", 1)[0], rerun=True)
-        outcome = rt.enrichment.run(record)
+        rt.store.accept(delivery_key=f"cli:{key}:{os.urandom(8).hex()}", record_key=str(key), provider=key.provider,
+                        rerun=True)
+        outcome = rt.jobs.run(str(key))
         click.echo(json.dumps({"record": record, "outcome": outcome}) if as_json else f"{record}: {outcome}")
         return 0 if outcome not in ("dead", "retry") else EXIT_FAILURE
 
@@ -310,24 +244,6 @@ def audit_views(agent_id: str | None, record_key: str | None, limit: int, as_jso
     _guarded(action)
 
 
-@main.group()
-def salesforce() -> None:
-    """Salesforce: bulk enrichment of existing records."""
-
-
-@salesforce.command("backfill")
-@click.option("--object", "obj", type=click.Choice(["Contact", "Lead"]), required=True)
-@click.option("--limit", default=1000, show_default=True, type=click.IntRange(1, 50_000))
-def salesforce_backfill(obj: str, limit: int) -> None:
-    """Enrich existing Contacts or Leads: one query and one sObject Collections call per 200 records."""
-    def action() -> int:
-        counts = _runtime().enrichment.backfill_salesforce(obj, limit=limit)
-        click.echo(f"{counts['records']} {obj} record(s) read, {counts['written']} written, {counts['failed']} refused")
-        return 0 if not counts["failed"] else EXIT_FAILURE
-
-    _guarded(action)
-
-
 @main.command()
 @click.option("--port", default=None, type=int,
               help="Port of the connector [default: 8080, or a free one when 8080 is taken].")
@@ -337,6 +253,13 @@ def demo(port: int | None) -> None:
 
     _guarded(lambda: run_demo(port=DEFAULT_PORT if port is None else port, echo=click.echo,
                               any_port_if_taken=port is None))
+
+
+
+for _provider in all_providers():  # each CRM's own group: `aep-connector zendesk install`, `… salesforce backfill`
+    _commands = _provider.commands()
+    if _commands is not None:
+        main.add_command(_commands, _provider.name)
 
 
 if __name__ == "__main__":

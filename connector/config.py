@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,8 +27,8 @@ AEP_REQUIRED = ("aep_client_id", "aep_client_secret", "aep_org_id")
 
 
 @dataclass(frozen=True)
-class Settings:
-    """Every setting of the connector; ``CONNECTOR_<NAME upper-cased>`` sets each one."""
+class CoreSettings:
+    """The connector's own settings; ``CONNECTOR_<NAME upper-cased>`` sets each one."""
 
     aep_client_id: str | None = None
     aep_client_secret: str | None = field(default=None, repr=False)
@@ -42,30 +41,6 @@ class Settings:
     aep_timeout: float = 5.0
     aep_retries: int = 2
     aep_max_retry_wait: float = 2.0
-    zendesk_url: str | None = None
-    zendesk_email: str | None = None
-    zendesk_api_token: str | None = field(default=None, repr=False)
-    zendesk_webhook_secret: str | None = field(default=None, repr=False)
-    zendesk_app_public_key: str | None = field(default=None, repr=False)
-    zendesk_app_id: str | None = None
-    zendesk_rate_limit: int = 600  # requests per window for all workers together (Enterprise allows 700/min)
-    zendesk_rate_window: int = 60
-    salesforce_instance_url: str | None = None
-    salesforce_client_id: str | None = None
-    salesforce_client_secret: str | None = field(default=None, repr=False)
-    salesforce_org_id: str | None = None
-    salesforce_callout_secret: str | None = field(default=None, repr=False)
-    salesforce_username: str | None = None
-    salesforce_password: str | None = field(default=None, repr=False)  # with the security token appended
-    salesforce_private_key: str | None = field(default=None, repr=False)  # PEM text or file, for JWT bearer
-    salesforce_login_url: str = "https://login.salesforce.com"
-    salesforce_namespace: str = ""
-    salesforce_api_share: float = 0.8
-    # Outbound Messages: a verified SessionId of the org is the default proof; these are the alternatives.
-    salesforce_outbound_token: str | None = field(default=None, repr=False)  # ?token= in the endpoint URL
-    salesforce_outbound_client_cert_header: str | None = None  # set to SUCCESS by a TLS proxy that checked mTLS
-    salesforce_outbound_user_id: str | None = None  # the Outbound Message's "user to send as": only its sessions
-    salesforce_outbound_per_minute: int = 300  # notifications accepted per org and minute
     ca_bundle: str | None = None
     mapping: str = str(DEFAULT_MAPPING)
     database_url: str = "sqlite:///var/connector.db"
@@ -86,15 +61,12 @@ class Settings:
     log_level: str = "INFO"
     note_locale: str = "en"  # language and formats of the internal note and of `.display` write-backs
 
-    def replace(self, **changes: Any) -> "Settings":
-        return dataclasses.replace(self, **changes)
-
     def sqlite_path(self, name: str) -> str | None:
         """The file of a ``sqlite:///path`` backend URL (relative paths from the working directory)."""
         url = getattr(self, name)
         return url[len("sqlite:///"):] if url.startswith("sqlite:///") else None
 
-    def require(self, *names: str) -> None:
+    def require(self, *names: str) -> None:  # noqa: D102
         missing = [env_name(n) for n in names if not getattr(self, n)]
         if missing:
             raise ConfigError("missing setting(s): " + ", ".join(missing))
@@ -125,7 +97,85 @@ def env_name(attr: str) -> str:
     return PREFIX + attr.upper()
 
 
-SETTING_NAMES = tuple(f.name for f in dataclasses.fields(Settings))
+class Settings(CoreSettings):
+    """Every setting: the connector's own, and one section per provider (``settings.section("zendesk")``,
+    a dataclass whose field ``url`` is ``CONNECTOR_ZENDESK_URL``). Provider settings read flat too
+    (``settings.zendesk_url``), as their environment names are."""
+
+    sections: Mapping[str, Any]
+
+    def __init__(self, **values: Any) -> None:
+        core_names = {f.name for f in dataclasses.fields(CoreSettings)}
+        given: dict[str, dict[str, Any]] = {}
+        core = {}
+        for name, value in values.items():
+            if name in core_names:
+                core[name] = value
+            else:
+                provider, attr = _section_of(name)
+                given.setdefault(provider, {})[attr] = value
+        super().__init__(**core)
+        object.__setattr__(self, "sections", {p.name: p.settings(**given.get(p.name, {})) for p in _providers()})
+
+    def __getattr__(self, name: str) -> Any:
+        sections = self.__dict__.get("sections") or {}
+        for prefix, section in sections.items():
+            if name.startswith(prefix + "_") and name[len(prefix) + 1:] in _field_names(section):
+                return getattr(section, name[len(prefix) + 1:])
+        raise AttributeError(f"no setting {name!r}")
+
+    def section(self, provider: str) -> Any:
+        return self.sections[provider]
+
+    def values(self) -> dict[str, Any]:
+        """Every setting by its flat name (the environment's, without the prefix)."""
+        flat = {f.name: getattr(self, f.name) for f in dataclasses.fields(CoreSettings)}
+        for prefix, section in self.sections.items():
+            flat.update({f"{prefix}_{name}": getattr(section, name) for name in _field_names(section)})
+        return flat
+
+    def replace(self, **changes: Any) -> Settings:
+        return Settings(**{**self.values(), **changes})
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Settings) and self.values() == other.values()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        shown = {f.name: getattr(self, f.name) for f in dataclasses.fields(CoreSettings) if f.repr}
+        for section in self.sections.values():
+            shown[type(section).__name__] = section
+        return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
+
+
+def _providers() -> list:
+    from connector.providers import all_providers
+
+    return all_providers()
+
+
+def _field_names(section: Any) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(section))
+
+
+def _section_of(name: str) -> tuple[str, str]:
+    for provider in _providers():
+        prefix = provider.name + "_"
+        if name.startswith(prefix) and name[len(prefix):] in {f.name for f in dataclasses.fields(provider.settings)}:
+            return provider.name, name[len(prefix):]
+    raise TypeError(f"no setting {name!r}")
+
+
+def setting_types() -> dict[str, str]:
+    """Every setting's flat name → its annotated type (core first, then each provider's section)."""
+    types = {f.name: str(f.type) for f in dataclasses.fields(CoreSettings) if f.name != "sections"}
+    for provider in _providers():
+        types.update({f"{provider.name}_{f.name}": str(f.type) for f in dataclasses.fields(provider.settings)})
+    return types
+
+
+SETTING_NAMES = tuple(setting_types())
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -135,12 +185,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     config_file = environ.get(PREFIX + "CONFIG_FILE")
     if config_file:
         raw.update(_read_file(config_file))
-    for name in SETTING_NAMES:
+    types = setting_types()
+    for name in types:
         value = environ.get(env_name(name))
         if value is not None and value != "":
             raw[name] = value
     values, problems = {}, []
-    types = {f.name: str(f.type) for f in dataclasses.fields(Settings)}
     for name, text in raw.items():
         try:
             values[name] = _convert(types[name], str(text).strip())
@@ -164,7 +214,7 @@ def _read_file(path: str) -> dict[str, str]:
     out = {}
     for key, value in data.items():
         name = str(key).lower().removeprefix(PREFIX.lower())
-        if name not in SETTING_NAMES:
+        if name not in setting_types():
             raise ConfigError(f"CONNECTOR_CONFIG_FILE {path}: unknown setting {key!r}")
         out[name] = value if not isinstance(value, list) else ",".join(map(str, value))
     return out
@@ -194,34 +244,24 @@ def _convert(kind: str, text: str) -> Any:
 
 def _validate(s: Settings) -> list[str]:
     problems = []
-    for name in ("aep_ims_url", "aep_platform_url", "zendesk_url", "salesforce_instance_url", "salesforce_login_url"):
+    for name in ("aep_ims_url", "aep_platform_url"):
         url = getattr(s, name)
-        if url and (problem := _url_problem(url)):
+        if url and (problem := url_problem(url)):
             problems.append(f"{env_name(name)}: {problem}")
+    for prefix, section in s.sections.items():
+        problems.extend(f"{env_name(prefix + '_' + name)}: {problem}" for name, problem in section.problems())
     if s.aep_sandbox != s.aep_sandbox.lower() or not s.aep_sandbox:
         problems.append(f"{env_name('aep_sandbox')}: sandbox names are lower-case, got {s.aep_sandbox!r}")
-    if not 0 < s.salesforce_api_share <= 1:
-        problems.append(f"{env_name('salesforce_api_share')}: a share of the daily allocation, in (0, 1]")
-    if s.salesforce_namespace and not s.salesforce_namespace.isidentifier():
-        problems.append(f"{env_name('salesforce_namespace')}: a namespace prefix such as 'aep', "
-                        f"got {s.salesforce_namespace!r}")
     for name in ("aep_timeout", "aep_max_retry_wait"):
         if getattr(s, name) <= 0:
             problems.append(f"{env_name(name)}: must be above 0")
     for name in ("aep_retries", "profile_cache_ttl", "worker_threads"):
         if getattr(s, name) < 0:
             problems.append(f"{env_name(name)}: must not be negative")
-    for name in ("web_threads", "job_max_attempts", "retention_days", "zendesk_rate_limit", "zendesk_rate_window",
-                 "job_lease_seconds", "salesforce_outbound_per_minute", "sidebar_records_per_minute",
+    for name in ("web_threads", "job_max_attempts", "retention_days", "job_lease_seconds", "sidebar_records_per_minute",
                  "api_key_writes_per_minute"):
         if getattr(s, name) < 1:
             problems.append(f"{env_name(name)}: must be at least 1")
-    if s.salesforce_outbound_token is not None and len(s.salesforce_outbound_token) < 24:
-        problems.append(f"{env_name('salesforce_outbound_token')}: at least 24 random characters "
-                        "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')")
-    header = s.salesforce_outbound_client_cert_header
-    if header is not None and not re.fullmatch(r"[A-Za-z0-9-]{1,64}", header):
-        problems.append(f"{env_name('salesforce_outbound_client_cert_header')}: an HTTP header name, got {header!r}")
     if s.cache_url and not s.cache_url.startswith(("redis://", "rediss://")):
         problems.append(f"{env_name('cache_url')}: expected redis://host:port/db (empty: in-process cache)")
     for name in ("database_url", "queue_url"):
@@ -236,7 +276,7 @@ def _validate(s: Settings) -> list[str]:
     return problems
 
 
-def _url_problem(url: str) -> str | None:
+def url_problem(url: str) -> str | None:
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         return f"expected an http(s) URL, got {url!r}"

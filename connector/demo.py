@@ -1,4 +1,4 @@
-"""``aep-connector demo``: the AEP and Zendesk emulators and the connector on localhost, with seed data.
+"""``aep-connector demo``: the AEP emulator, each provider's emulator and the connector on localhost, with seed data.
 
 State (SQLite database and queue) goes to a temporary folder unless CONNECTOR_DATABASE_URL /
 CONNECTOR_QUEUE_URL say otherwise, so each demo starts clean.
@@ -6,27 +6,21 @@ CONNECTOR_QUEUE_URL say otherwise, so each demo starts clean.
 from __future__ import annotations
 
 import errno
-import json
 import os
 import tempfile
 import threading
 import time
 from collections.abc import Callable
-from urllib.parse import quote
-
-import requests
 
 from connector import create_app
 from connector.config import load_settings
 from connector.errors import ConfigError
-from connector.runtime import WEBHOOK_SECRET_KEY, build_runtime
+from connector.providers import all_providers
+from connector.runtime import build_runtime
 from connector.sandbox import seed
 from connector.sandbox.server import ServerThread
-from connector.services.install import install_zendesk
 from connector.textcard import render
-from connector.web.verify import callout_signature
 
-DEMO_TICKET_REQUESTER = 1001  # seed customer 1
 DEFAULT_PORT = 8080
 
 
@@ -44,15 +38,15 @@ def run_demo(*, port: int, echo: Callable[[str], None], serve: bool = True, any_
         runtime.close()
         raise
     runtime.warm()
-    aep_sandbox, zendesk_sandbox, salesforce_sandbox = runtime.sandboxes
     server.start()
-    zendesk_sandbox.world.app_url = server.url + "/zendesk/sidebar"
     runtime.start_workers()
-    install_zendesk(runtime.zendesk, endpoint=server.url + "/zendesk/webhooks",
-                    store_secret=lambda secret: runtime.store.put_setting(WEBHOOK_SECRET_KEY, secret))
     try:
-        _tour(runtime, server.url, aep_sandbox.url, zendesk_sandbox, echo)
-        _salesforce_tour(runtime, server.url, salesforce_sandbox, echo)
+        _tour(runtime, server.url, runtime.sandboxes["aep"].url, echo)
+        for provider in all_providers():
+            connected, sandbox = runtime.providers.get(provider.name), runtime.sandboxes.get(provider.name)
+            if connected is not None and sandbox is not None:
+                echo("")
+                provider.demo(connected, runtime=runtime, server_url=server.url, sandbox=sandbox, echo=echo)
         if serve:
             echo("Ctrl-C stops.")
             threading.Event().wait()
@@ -79,11 +73,10 @@ def _bind(runtime, *, port: int, any_port_if_taken: bool, echo: Callable[[str], 
     return server
 
 
-def _tour(runtime, base: str, aep_url: str, zendesk_sandbox, echo: Callable[[str], None]) -> None:
+def _tour(runtime, base: str, aep_url: str, echo: Callable[[str], None]) -> None:
     key = runtime.settings.api_keys[0]
     sample = seed.customer(1)
     echo(f"AEP emulator:      {aep_url}  ({seed.DEFAULT_CUSTOMERS} seeded customers)")
-    echo(f"Zendesk emulator:  {zendesk_sandbox.url}  (tickets 1-200, webhook + trigger installed)")
     echo(f"Connector:         {base}")
     echo(f"API key:           {key}")
     echo("")
@@ -97,20 +90,7 @@ def _tour(runtime, base: str, aep_url: str, zendesk_sandbox, echo: Callable[[str
     echo("Sample lookup (the agent card), by e-mail as a CRM holds it:")
     echo(render(runtime.lookup.by_identity("Email", sample.crm_email).to_dict()))
     echo("")
-    echo("A customer opens a Zendesk ticket; the trigger's signed webhook reaches the connector…")
-    ticket = zendesk_sandbox.create_ticket(DEMO_TICKET_REQUESTER, subject="Where is my order?")
-    job = _wait_for_job(runtime, f"zendesk:ticket:{ticket['id']}")
-    stored = zendesk_sandbox.world.tickets[ticket["id"]]
-    echo(f"  ticket {ticket['id']} enrichment: {job.status if job else 'still queued'}"
-         f"{f' ({job.outcome})' if job and job.outcome else ''}")
-    echo(f"  tags: {', '.join(stored['tags'])}")
-    echo("  custom fields: " + ", ".join(f"{f['id']}={f['value']}" for f in stored["custom_fields"]))
-    for note in zendesk_sandbox.world.notes(ticket["id"]):
-        echo("  internal note:\n    " + note["body"].replace("\n", "\n    "))
-    echo("")
     echo("Try:")
-    echo(f"  Ticket sidebar as an agent sees it: {zendesk_sandbox.url}/__sandbox/agent/tickets/{ticket['id']}")
-    echo(f"  curl -H 'X-API-Key: {key}' '{base}/api/v1/profiles?namespace=Email&id={quote(sample.email)}'")
     echo(f"  curl '{base}/readyz'")
     s = runtime.settings
     echo(f"  CONNECTOR_AEP_IMS_URL={aep_url} CONNECTOR_AEP_PLATFORM_URL={aep_url} "
@@ -118,37 +98,7 @@ def _tour(runtime, base: str, aep_url: str, zendesk_sandbox, echo: Callable[[str
          f"CONNECTOR_AEP_ORG_ID={s.aep_org_id} aep-connector lookup --namespace CRMID --id {sample.crm_id}")
 
 
-def _salesforce_tour(runtime, base: str, salesforce_sandbox, echo: Callable[[str], None]) -> None:
-    """A case is created; its record-triggered Flow calls POST /salesforce/events, signed."""
-    case = salesforce_sandbox.world.create_case(2, subject="Refund request")
-    body = json.dumps({"event": "case_created", "recordId": case["Id"], "eventId": f"demo-{case['Id']}"}).encode()
-    stamp = str(int(time.time()))
-    signature = callout_signature(secret=runtime.settings.salesforce_callout_secret, method="POST",
-                                  path="/salesforce/events", timestamp=stamp, body=body)
-    requests.post(base + "/salesforce/events", data=body, timeout=10, headers={
-        "Content-Type": "application/json", "X-Connector-Timestamp": stamp, "X-Connector-Signature": signature})
-    job = _wait_for_job(runtime, f"salesforce:Case:{case['Id']}")
-    contact = salesforce_sandbox.world.records["Contact"][case["ContactId"]]
-    stored = salesforce_sandbox.world.records["Case"][case["Id"]]
-    echo("")
-    echo(f"A Salesforce case is created ({salesforce_sandbox.url}); its Flow's signed callout reaches the connector…")
-    echo(f"  case {case['Id']} enrichment: {job.status if job else 'still queued'}"
-         f"{f' ({job.outcome})' if job and job.outcome else ''}")
-    echo("  case: " + ", ".join(f"{k}={stored[k]}" for k in sorted(stored) if k.startswith("AEP_")))
-    echo("  contact: " + ", ".join(f"{k}={contact[k]}" for k in sorted(contact) if k.startswith("AEP_") and contact[k]))
-    path = f"/salesforce/profile?recordId={case['Id']}"
-    stamp = str(int(time.time()))
-    signature = callout_signature(secret=runtime.settings.salesforce_callout_secret, method="GET", path=path,
-                                  timestamp=stamp, body=b"")
-    card = requests.get(base + path, timeout=10,
-                        headers={"X-Connector-Timestamp": stamp, "X-Connector-Signature": signature}).json()
-    summary = {"status": card["status"], "profileId": card["profileId"], "match": card["match"]["matched"],
-               "value": next(s["items"] for s in card["sections"] if s["key"] == "value")}
-    echo("  the card JSON the Lightning component renders (GET /salesforce/profile, abridged):")
-    echo("    " + json.dumps(summary, indent=2).replace("\n", "\n    "))
-
-
-def _wait_for_job(runtime, key: str, timeout: float = 15.0):
+def wait_for_job(runtime, key: str, timeout: float = 15.0):
     deadline = time.time() + timeout
     job = None
     while time.time() < deadline:

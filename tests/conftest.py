@@ -102,11 +102,7 @@ def connector_server(zruntime):
 @pytest.fixture()
 def installed(zruntime, connector_server, zd):
     """The webhook and trigger installed in the emulator, pointing at the connector."""
-    from connector.runtime import WEBHOOK_SECRET_KEY
-    from connector.services.install import install_zendesk
-
-    report = install_zendesk(zruntime.zendesk, endpoint=connector_server.url + "/zendesk/webhooks",
-                             store_secret=lambda s: zruntime.store.put_setting(WEBHOOK_SECRET_KEY, s))
+    report = zruntime.provider("zendesk").install(endpoint=connector_server.url + "/zendesk/webhooks")
     zd.world.clear()
     return report
 

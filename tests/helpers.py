@@ -33,3 +33,24 @@ def with_consent(body: dict, val: str | None = "y", path: str = "personalize.con
         else:
             node[last] = {"val": val}
     return body
+
+
+def target(text: str):
+    """A manifest write target as the provider whose grammar it is parses it (Zendesk, else Salesforce)."""
+    from connector import providers
+
+    for name in ("zendesk", "salesforce"):
+        try:
+            return providers.get(name).parse_target(text)
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def wires(provider: str = "zendesk") -> dict:
+    """The note and tags targets a provider's writeback section gets (for Writebacks built by hand)."""
+    from connector import providers
+    from connector.core import targets
+
+    p = providers.get(provider)
+    return {"note_target": targets.note(wire=p.note_wire), "tags_target": targets.record_tags(wire=p.tags_wire)}

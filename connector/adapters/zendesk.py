@@ -25,8 +25,8 @@ from connector.adapters.http import RetryPolicy, build_session, error_from_respo
 from connector.adapters.ratelimit import Budget
 from connector.adapters.zendesk_limits import per_record_refusal, spent_wait
 from connector.config import Settings
-from connector.core.catalogfit import FieldCatalog, FieldMeta
 from connector.metrics import observe_response
+from connector.schemas.zendesk import FieldCatalog, FieldMeta
 
 log = logging.getLogger(__name__)
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from connector.core import targets as t
+
 NAMESPACE_KINDS = ("email", "email_sha256", "phone", "phone_sha256", "ecid", "plain")
 CONTACT_SOURCES = ("email", "phone", "crm_id", "external_id")
 FORMATS = (
@@ -128,7 +130,7 @@ class EventsSpec:
 
 @dataclass(frozen=True)
 class WriteRule:
-    target: str  # ticket.custom_fields.<id> | ticket.tags | user.user_fields.<key> | <sobject>.<field>
+    target: t.Target  # neutral (record.fields.X, record.tags, person.fields.X), with the provider's wire name
     value: str  # a card field key, optionally with .badge or .display
     policy: str = "fill_blank"
     prefix: str = ""  # tags: the tag is prefix + value
@@ -144,6 +146,16 @@ class Writeback:
     rules: tuple[WriteRule, ...] = ()
     note: bool = False
     marker_tag: str | None = None
+    note_target: t.Target = t.note()  # the provider's name for its internal note (ledger, review)
+    tags_target: t.Target = t.record_tags()  # … and for the record's tags (the marker tag's row)
+
+    def only(self, obj: str) -> Writeback:
+        """The rules that write to one of the provider's record types."""
+        return Writeback(tuple(r for r in self.rules if r.target.object == obj), self.note, self.marker_tag,
+                         self.note_target, self.tags_target)
+
+    def objects(self) -> list[str]:
+        return sorted({r.target.object for r in self.rules})
 
 
 @dataclass(frozen=True)

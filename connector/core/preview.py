@@ -18,7 +18,7 @@ from typing import Any, TypeGuard
 from connector.core.lang import N_
 from connector.core.manifest import Writeback, WriteRule
 from connector.core.models import Card
-from connector.core.writeplan import NOTE_TARGET, Plan, RecordState, resolve, same, tag_of, withheld_by
+from connector.core.writeplan import Plan, RecordState, resolve, same, tag_of, withheld_by
 
 WRITE, REMOVE, KEEP = "write", "remove", "keep"
 TOKEN_RE = re.compile(r"[0-9a-f]{64}")  # a plan token is the hex HMAC-SHA256 ``plan_token`` makes
@@ -33,8 +33,8 @@ def well_formed(token: object) -> TypeGuard[str]:
 class Change:
     """One line of the diff: what the target holds, what it would hold, and why."""
 
-    record: str  # the record key, e.g. zendesk:ticket:42 or salesforce:Contact:003…
-    target: str  # ticket.custom_fields.360002, ticket.tags, user.user_fields.x, Contact.AEP_…__c, ticket.note
+    record: str  # the record's job key (provider:object:id)
+    target: str  # the target's wire name, as the manifest writes it
     label: str  # the card field's label, or the write-back value it comes from
     old: Any
     new: Any
@@ -54,53 +54,52 @@ def explain(*, record: str, card: Card, spec: Writeback, state: RecordState, cha
     for rule in spec.rules:
         item = card.field(rule.field_key)
         label = item.label if item is not None else rule.value
-        if rule.target == "ticket.tags":
+        if rule.target.is_tags:
             rows.extend(_tag_rows(record, card, rule, label, state, changes))
         else:
             rows.append(_field_row(record, card, rule, label, state, changes))
     if changes.note:
-        rows.append(Change(record, NOTE_TARGET, N_("Internal note"), None, changes.note, WRITE, "once"))
+        rows.append(Change(record, str(spec.note_target), N_("Internal note"), None, changes.note, WRITE, "once"))
     marker = spec.marker_tag
     if marker and marker in changes.add_tags:
-        rows.append(Change(record, "ticket.tags", N_("Marker tag"), None, marker, WRITE, "add"))
+        rows.append(Change(record, str(spec.tags_target), N_("Marker tag"), None, marker, WRITE, "add"))
     return rows
 
 
 def _field_row(record: str, card: Card, rule: WriteRule, label: str, state: RecordState, changes: Plan) -> Change:
-    scope, _, name = rule.target.rpartition(".")
-    user = scope == "user.user_fields"
-    current = (state.user_fields if user else state.fields).get(name)
-    planned = changes.user_fields if user else changes.fields
+    target, name = str(rule.target), rule.target.name
+    current = state.values(rule.target).get(name)
+    planned = changes.values(rule.target)
     withheld = withheld_by(card, rule)
     stamp = rule.value == "enriched_at"
     if withheld is not None:  # the policy hides the value: the row says why, never what (old or new)
         action = REMOVE if name in planned else KEEP
-        return Change(record, rule.target, label, None, None, action, withheld.cause, withheld.reason)
+        return Change(record, target, label, None, None, action, withheld.cause, withheld.reason)
     if name in planned:
-        return Change(record, rule.target, label, current, planned[name], WRITE, rule.policy, stamp=stamp)
+        return Change(record, target, label, current, planned[name], WRITE, rule.policy, stamp=stamp)
     new = None if stamp else resolve(card, rule.value)
     if new is None:
-        return Change(record, rule.target, label, current, None, KEEP, "no_value", stamp=stamp)
+        return Change(record, target, label, current, None, KEEP, "no_value", stamp=stamp)
     policy = "unchanged" if same(current, new) else rule.policy
-    return Change(record, rule.target, label, current, new, KEEP, policy)
+    return Change(record, target, label, current, new, KEEP, policy)
 
 
 def _tag_rows(record: str, card: Card, rule: WriteRule, label: str, state: RecordState,
               changes: Plan) -> list[Change]:
-    withheld = withheld_by(card, rule)
+    wire, withheld = str(rule.target), withheld_by(card, rule)
     if withheld is not None:
         removed = [t for t in changes.remove_tags if rule.prefix and t.startswith(rule.prefix)]
         if removed:  # a tag names its value (aep_churn_high): removed without saying which
-            return [Change(record, "ticket.tags", label, None, None, REMOVE, withheld.cause, withheld.reason)
+            return [Change(record, wire, label, None, None, REMOVE, withheld.cause, withheld.reason)
                     for _ in removed]
-        return [Change(record, "ticket.tags", label, None, None, KEEP, withheld.cause, withheld.reason)]
+        return [Change(record, wire, label, None, None, KEEP, withheld.cause, withheld.reason)]
     value = resolve(card, rule.value)
     if value is None:
-        return [Change(record, "ticket.tags", label, None, None, KEEP, "no_value")]
+        return [Change(record, wire, label, None, None, KEEP, "no_value")]
     tag = tag_of(rule.prefix, value)
     if tag in changes.add_tags:
-        return [Change(record, "ticket.tags", label, None, tag, WRITE, "add")]
-    return [Change(record, "ticket.tags", label, tag if tag in state.tags else None, tag, KEEP, "unchanged")]
+        return [Change(record, wire, label, None, tag, WRITE, "add")]
+    return [Change(record, wire, label, tag if tag in state.tags else None, tag, KEEP, "unchanged")]
 
 
 def effective(rows: list[Change]) -> list[Change]:

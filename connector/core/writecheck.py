@@ -31,7 +31,7 @@ def value_kind(manifest: Manifest, reference: str) -> str:
 
 def rule_problems(manifest: Manifest, rule: WriteRule, fields: Mapping[str, FieldMeta], *, crm: str) -> list[str]:
     """What is wrong with one ``<object>.<field>`` rule, in the CRM's terms (empty: nothing)."""
-    obj, _, name = rule.target.partition(".")
+    obj, name = rule.target.object, rule.target.name
     meta = fields.get(name)
     if meta is None:
         return [f"{crm} has no field {name} on {obj} (or the integration user cannot see it)"]

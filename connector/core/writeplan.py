@@ -4,6 +4,9 @@ Pure: takes the card, the manifest's write-back spec, what the record holds now 
 connector wrote last; returns only the changes. An empty plan means no API call. With ``fit`` (target,
 value → ``Fitted``) each value is first made what the CRM would store, so the comparison with the
 record is like for like and a value the field cannot take is skipped (``Plan.skipped``).
+
+Targets are neutral (``connector.core.targets``): the record's fields and tags, the person's fields,
+a note. The ledger and the plan's ``audit`` name them by their wire name (``str(target)``).
 """
 from __future__ import annotations
 
@@ -19,31 +22,36 @@ from connector.core.formats import MISSING, format_percent_value, timestamp
 from connector.core.lang import ENGLISH, N_, Lang
 from connector.core.manifest import Writeback, WriteRule
 from connector.core.models import Card
+from connector.core.targets import Target
 
-NOTE_TARGET = "ticket.note"
-Fit = Callable[[str, Any], Fitted]
+Fit = Callable[[Target, Any], Fitted]
 
 
 @dataclass(frozen=True)
 class RecordState:
-    """What the CRM record holds now (values as the CRM returns them)."""
+    """What the CRM holds now (values as the CRM returns them): the record's fields and tags, and the
+    fields of the person behind it."""
 
-    fields: Mapping[str, Any] = field(default_factory=dict)  # ticket custom field id / SObject field → value
+    fields: Mapping[str, Any] = field(default_factory=dict)
     tags: frozenset[str] = frozenset()
-    user_fields: Mapping[str, Any] = field(default_factory=dict)
+    person_fields: Mapping[str, Any] = field(default_factory=dict)
+
+    def values(self, target: Target) -> Mapping[str, Any]:
+        return self.person_fields if target.on_person else self.fields
 
 
 @dataclass
 class Plan:
-    fields: dict[str, Any] = field(default_factory=dict)
+    fields: dict[str, Any] = field(default_factory=dict)  # record fields
     add_tags: list[str] = field(default_factory=list)
-    user_fields: dict[str, Any] = field(default_factory=dict)
+    person_fields: dict[str, Any] = field(default_factory=dict)
     note: str | None = None
-    audit: list[tuple[str, str | None, str]] = field(default_factory=list)  # target, value, policy
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # target, why its value cannot be written
+    audit: list[tuple[str, str | None, str]] = field(default_factory=list)  # wire target, value, policy
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # wire target, why its value cannot be written
     reason: str = "written"
     remove_tags: list[str] = field(default_factory=list)  # tags the connector wrote that the policy now withholds
-    withheld: dict[str, str] = field(default_factory=dict)  # target → why the agent policy keeps it unwritten
+    withheld: dict[str, str] = field(default_factory=dict)  # wire target → why the agent policy keeps it unwritten
+    on_person: set[str] = field(default_factory=set)  # the audit's wire targets that are the person's fields
 
     @property
     def record_changes(self) -> bool:
@@ -51,7 +59,19 @@ class Plan:
 
     @property
     def empty(self) -> bool:
-        return not (self.record_changes or self.user_fields)
+        return not (self.record_changes or self.person_fields)
+
+    def values(self, target: Target) -> dict[str, Any]:
+        return self.person_fields if target.on_person else self.fields
+
+    def audit_of(self, *, person: bool) -> list[tuple[str, str | None, str]]:
+        """The ledger entries of the record's write, or of the person's."""
+        return [a for a in self.audit if (a[0] in self.on_person) == person]
+
+    def record(self, target: Target, wire: str, value: str | None, policy: str) -> None:
+        self.audit.append((wire, value, policy))
+        if target.on_person:
+            self.on_person.add(wire)
 
 
 def plan(*, card: Card, spec: Writeback, state: RecordState, last_written: Mapping[str, str | None],
@@ -66,19 +86,19 @@ def plan(*, card: Card, spec: Writeback, state: RecordState, last_written: Mappi
     for rule in spec.rules:
         verdict = withheld_by(card, rule)
         if verdict is not None:
-            result.withheld[rule.target] = verdict.reason
+            result.withheld[str(rule.target)] = verdict.reason
             withdraw(rule, state, last_written, result)
             continue
         value = resolve(card, rule.value)
         if value is None or rule in stamps:
             continue
         _apply(rule, value, state, last_written, result, fit)
-    if now and (result.fields or result.user_fields):  # a time stamp alone is no reason to write
+    if now and (result.fields or result.person_fields):  # a time stamp alone is no reason to write
         for rule in stamps:
             _apply(rule, now, state, last_written, result, fit)
     if spec.note and note_needed:
         result.note = note_text(card, lang=lang)
-        result.audit.append((NOTE_TARGET, None, "once"))
+        result.record(spec.note_target, str(spec.note_target), None, "once")
         if spec.marker_tag and spec.marker_tag not in state.tags and spec.marker_tag not in result.add_tags:
             result.add_tags.append(spec.marker_tag)
     if result.empty:
@@ -110,24 +130,22 @@ def resolve(card: Card, reference: str) -> Any:
 
 def _apply(rule: WriteRule, value: Any, state: RecordState, last: Mapping[str, str | None], out: Plan,
            fit: Fit | None = None) -> None:
-    if rule.target == "ticket.tags":
+    target = rule.target
+    if target.is_tags:
         tag = tag_of(rule.prefix, value)
         if tag and tag not in state.tags and tag not in out.add_tags:
             out.add_tags.append(tag)
-            out.audit.append((f"{rule.target}.{tag}", tag, "add"))  # one ledger target per tag
+            out.record(target, target.tag(tag), tag, "add")  # one ledger target per tag
         return
     if fit is not None:
-        fitted = fit(rule.target, value)
+        fitted = fit(target, value)
         if fitted.skipped:
-            out.skipped.append((rule.target, fitted.skipped))
+            out.skipped.append((str(target), fitted.skipped))
             return
         value = fitted.value
-    scope, _, name = rule.target.rpartition(".")
-    current_values = state.user_fields if scope == "user.user_fields" else state.fields
-    target_values = out.user_fields if scope == "user.user_fields" else out.fields
-    if should_write(rule.policy, current_values.get(name), value, last.get(rule.target)):
-        target_values[name] = value
-        out.audit.append((rule.target, _text(value), rule.policy))
+    if should_write(rule.policy, state.values(target).get(target.name), value, last.get(str(target))):
+        out.values(target)[target.name] = value
+        out.record(target, str(target), _text(value), rule.policy)
 
 
 def should_write(policy: str, current: Any, new: Any, last_written: str | None) -> bool:
@@ -151,7 +169,7 @@ def same(a: Any, b: Any) -> bool:
 
 
 def tag_of(prefix: str, value: Any) -> str:
-    """Zendesk tags: lower-case, no spaces."""
+    """Tags: lower-case letters, digits and _, as the CRMs store them."""
     return re.sub(r"[^a-z0-9_]+", "_", f"{prefix}{value}".lower()).strip("_")
 
 
@@ -195,20 +213,19 @@ def withheld_by(card: Card, rule: WriteRule) -> Withheld | None:
 def withdraw(rule: WriteRule, state: RecordState, last: Mapping[str, str | None], out: Plan) -> None:
     """Blank what the connector wrote for a rule the policy now withholds, where it still holds that
     value (an agent's edit stays); tags go only when the rule has a prefix that names them."""
-    if rule.target == "ticket.tags":
+    target = rule.target
+    if target.is_tags:
         for tag in sorted(state.tags):
-            written = last.get(f"ticket.tags.{tag}")
+            written = last.get(target.tag(tag))
             if rule.prefix and tag.startswith(rule.prefix) and written is not None and tag not in out.remove_tags:
                 out.remove_tags.append(tag)
-                out.audit.append((f"ticket.tags.{tag}", None, "withdrawn"))
+                out.record(target, target.tag(tag), None, "withdrawn")
         return
-    scope, _, name = rule.target.rpartition(".")
-    current_values = state.user_fields if scope == "user.user_fields" else state.fields
-    target_values = out.user_fields if scope == "user.user_fields" else out.fields
-    written = last.get(rule.target)
-    if written is not None and not _blank(current_values.get(name)) and same(current_values.get(name), written):
-        target_values[name] = None
-        out.audit.append((rule.target, None, "withdrawn"))
+    current = state.values(target).get(target.name)
+    written = last.get(str(target))
+    if written is not None and not _blank(current) and same(current, written):
+        out.values(target)[target.name] = None
+        out.record(target, str(target), None, "withdrawn")
 
 
 def _blank(value: Any) -> bool:

@@ -7,7 +7,9 @@ from typing import Any
 import yaml
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from connector import providers
 from connector.core import manifest as m
+from connector.core import targets
 from connector.errors import ManifestError
 
 _KEY = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="use lower-case letters, digits and _")
@@ -163,10 +165,20 @@ class EventsSchema(_Strict):
         return m.EventsSpec(data["limit"], data["max_pages"], tuple(data["paths"]), tuple(data["sections"]))
 
 
+class _Target(fields.Str):
+    """A write target in the provider's words (its ``parse_target``), loaded as a neutral Target."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return self.parent.provider.parse_target(text)  # type: ignore[union-attr]
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+
 class WriteRuleSchema(_Requires):
-    target = fields.Str(required=True, validate=validate.Regexp(
-        r"^(ticket\.custom_fields\.\d+|ticket\.tags|user\.user_fields\.[a-z0-9_]+|[A-Z][A-Za-z]+\.[A-Za-z0-9_]+)$",
-        error="ticket.custom_fields.<id>, ticket.tags, user.user_fields.<key> or <SObject>.<Field>"))
+    provider: Any = None  # set on the per-provider subclass (``_writeback_schema``)
+    target = _Target(required=True)
     value = fields.Str(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]*(\.(badge|display))?$",
                                                                error="a card field key, optionally .badge or .display"))
     policy = fields.Str(load_default="fill_blank", validate=validate.OneOf(m.WRITE_POLICIES))
@@ -182,9 +194,44 @@ class WritebackSchema(_Strict):
     marker_tag = fields.Str(load_default=None, validate=validate.Regexp(r"^[a-z0-9_]+$"))
     rules = fields.List(fields.Nested(WriteRuleSchema), load_default=list)
 
+    provider: Any = None
+
     @post_load
     def make(self, data: dict, **_: Any) -> m.Writeback:
-        return m.Writeback(rules=tuple(data["rules"]), note=data["note"], marker_tag=data["marker_tag"])
+        p = self.provider
+        return m.Writeback(rules=tuple(data["rules"]), note=data["note"], marker_tag=data["marker_tag"],
+                           note_target=targets.note(wire=p.note_wire),
+                           tags_target=targets.record_tags(wire=p.tags_wire))
+
+
+def _writeback_schema(provider: Any) -> WritebackSchema:
+    """The writeback section of one provider: its targets parsed by its own grammar."""
+    rules = type("WriteRuleSchema_" + provider.name, (WriteRuleSchema,), {"provider": provider})
+    schema = type("WritebackSchema_" + provider.name, (WritebackSchema,),
+                  {"provider": provider, "rules": fields.List(fields.Nested(rules), load_default=list)})
+    return schema()
+
+
+class _Writebacks(fields.Field):
+    """``writeback``: one section per registered provider, keyed by its name."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dict:
+        if not isinstance(value, dict):
+            raise ValidationError("a mapping of CRM name → write-back rules")
+        loaded: dict[str, Any] = {}
+        problems: dict[Any, Any] = {}
+        for name, section in value.items():
+            provider = providers.get(name) if isinstance(name, str) else None
+            if provider is None:
+                problems[name] = {"key": [f"Must be one of: {', '.join(providers.names())}."]}
+                continue
+            try:
+                loaded[name] = _writeback_schema(provider).load(section)
+            except ValidationError as exc:
+                problems[name] = {"value": exc.messages}
+        if problems:
+            raise ValidationError(problems)
+        return loaded
 
 
 class AgentPolicySchema(_Strict):
@@ -207,8 +254,7 @@ class ManifestSchema(_Strict):
     card = fields.List(fields.Nested(SectionSchema), required=True, validate=validate.Length(min=1))
     audiences = fields.Nested(AudienceSchema, load_default=lambda: {})
     events = fields.Nested(EventsSchema, load_default=lambda: {})
-    writeback = fields.Dict(keys=fields.Str(validate=validate.OneOf(["zendesk", "salesforce"])),
-                            values=fields.Nested(WritebackSchema), load_default=dict)
+    writeback = _Writebacks(load_default=dict)
     agent_policy = fields.Nested(AgentPolicySchema, load_default=lambda: {})
 
     @validates_schema

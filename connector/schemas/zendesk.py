@@ -5,10 +5,13 @@ Placeholder values arrive as strings, blank when empty (reference/zendesk.md §1
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load
+
+from connector.core.targets import Target
 
 TRIGGER_BODY = ('{"event": "ticket_created", "ticket_id": "{{ticket.id}}", '
                 '"requester_id": "{{ticket.requester.id}}", "actor_id": "{{current_user.id}}"}')
@@ -68,3 +71,25 @@ def parse_event(payload: Any) -> ZendeskEvent:
     if str(payload.get("type", "")).startswith(EVENT_PREFIX):
         return EventEnvelopeSchema().load(payload)
     return TriggerBodySchema().load(payload)
+
+
+@dataclass(frozen=True)
+class FieldMeta:
+    """One CRM field as its metadata API describes it."""
+
+    type: str
+    title: str
+    options: tuple[str, ...] = ()  # option tag values (tagger, dropdown, multiselect)
+    regexp: str | None = None
+
+
+@dataclass(frozen=True)
+class FieldCatalog:
+    ticket: Mapping[str, FieldMeta] = field(default_factory=dict)  # custom field id (as text) → field
+    user: Mapping[str, FieldMeta] = field(default_factory=dict)  # user field key → field
+
+    def lookup(self, target: Target) -> tuple[str, FieldMeta | None] | None:
+        """(name, field) for a ticket custom field (the record's) or a user field (the person's) target."""
+        if target.kind != "fields":
+            return None
+        return target.name, (self.user if target.on_person else self.ticket).get(target.name)

@@ -4,41 +4,38 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from connector.core.jobkey import JobKey
 from connector.core.manifest import Writeback
 from connector.core.models import Card
 from connector.core.writeplan import Plan, RecordState
 
 
 @dataclass
-class ZendeskDraft:
-    """What enriching one ticket would write (``outcome`` set when there is nothing to plan)."""
+class Part:
+    """One record's share of a draft: its rules, what it holds now, and its plan."""
 
-    key: str
-    ticket: Any
-    outcome: str | None = None
-    card: Card | None = None
-    spec: Writeback | None = None
-    state: RecordState = field(default_factory=RecordState)
-    last_written: dict = field(default_factory=dict)
-    changes: Plan = field(default_factory=Plan)
-    note_needed: bool = False
-    writes: Any = None  # the plan fitted to the account's field metadata (FittedWrites), written part by part
+    key: JobKey
+    spec: Writeback
+    state: RecordState
+    plan: Plan
 
 
 @dataclass
-class SalesforceDraft:
-    """What enriching one record would PATCH: the records read, and each one's plan."""
+class Draft:
+    """What enriching one record would write (``outcome`` set when there is nothing to plan)."""
 
+    key: JobKey
     outcome: str | None = None
     card: Card | None = None
-    spec: Writeback | None = None
-    records: list[tuple[str, str, dict]] = field(default_factory=list)
-    plans: list[tuple[str, str, Plan]] = field(default_factory=list)
+    parts: list[Part] = field(default_factory=list)
+    note_needed: bool = False
+    extra: Any = None  # the provider's own working state (the ticket read, the fitted writes…)
 
     @property
-    def writes(self) -> list[tuple[str, str, Plan]]:
-        return [p for p in self.plans if p[2].fields]
+    def changes(self) -> Plan:
+        """The first part's plan (a provider with one record per job has only that one)."""
+        return self.parts[0].plan if self.parts else Plan(reason=self.outcome or "unchanged")
 
-
-def salesforce_rules(spec: Writeback, obj: str) -> Writeback:
-    return Writeback(rules=tuple(r for r in spec.rules if r.target.split(".", 1)[0] == obj))
+    @property
+    def writes(self) -> list[Part]:
+        return [p for p in self.parts if not p.plan.empty]

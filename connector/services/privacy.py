@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from connector.core.identity import digest
-from connector.core.writeplan import same
+from connector.core.jobkey import JobKey
+from connector.providers import Connected
 from connector.services.cache import GENERATION_KEY
 from connector.services.lookup import ProfileLookup
 from connector.store.db import Store
@@ -22,12 +24,12 @@ class ForgetReport:
     recorded: bool = False  # the connector's ledger held something about the person
     audit_rows: int = 0
     identities: int = 0  # identities of the person the ledger knew (digests), the given one included
-    cleared: list[str] = field(default_factory=list)  # record_key/target
+    cleared: list[str] = field(default_factory=list)  # record key/target
     kept: list[str] = field(default_factory=list)  # changed since the connector wrote them, or not clearable
 
 
 def forget(*, lookup: ProfileLookup, store: Store, namespace: str, value: str, clear_crm: bool,
-           zendesk: Any = None, salesforce: Any = None) -> ForgetReport:
+           providers: Mapping[str, Connected] | None = None) -> ForgetReport:
     """Forget a person by one identity: AEP may have deleted the profile already (its own privacy job
     runs first), so the ledger is searched by the identity's digest and value as well as by profile id,
     and every identity and profile id recorded with the rows found is followed."""
@@ -40,7 +42,7 @@ def forget(*, lookup: ProfileLookup, store: Store, namespace: str, value: str, c
     report.recorded = bool(person.row_ids)
     report.identities = len(person.digests)
     if clear_crm:
-        _clear_crm(store.writes_for_person(person), zendesk, salesforce, report)
+        _clear_crm(store.writes_for_person(person), providers or {}, report)
     report.audit_rows = store.forget_person(person)
     _forget_cached(lookup, store, person.digests)
     log.info("privacy.forget.done", extra={"audit_rows": report.audit_rows, "cleared": len(report.cleared),
@@ -55,49 +57,19 @@ def _forget_cached(lookup: ProfileLookup, store: Store, digests: frozenset[str])
     store.put_setting(GENERATION_KEY, uuid.uuid4().hex)
 
 
-def _clear_crm(writes: list[dict], zendesk: Any, salesforce: Any, report: ForgetReport) -> None:
+def _clear_crm(writes: list[dict], providers: Mapping[str, Connected], report: ForgetReport) -> None:
     by_record: dict[str, dict[str, Any]] = {}
     for row in writes:
         by_record.setdefault(row["record_key"], {})[row["target"]] = row["value"]
-    for key, targets in by_record.items():
-        provider, kind, record_id = key.split(":", 2)
-        if provider == "zendesk" and zendesk is not None:
-            _clear_zendesk(zendesk, int(record_id), key, targets, report)
-        elif provider == "salesforce" and salesforce is not None:
-            _clear_salesforce(salesforce, kind, record_id, key, targets, report)
-        else:
-            report.kept.extend(f"{key}/{t}" for t in targets)
-
-
-def _clear_zendesk(zendesk: Any, ticket_id: int, key: str, targets: dict[str, Any], report: ForgetReport) -> None:
-    ticket = zendesk.read_ticket(ticket_id)
-    fields, tags, user_keys = [], [], []
-    for target, written in targets.items():
-        scope, _, name = target.rpartition(".")
-        if target == "ticket.note":
-            report.kept.append(f"{key}/{target}")  # comments cannot be deleted through the API; redact in Zendesk
-        elif scope == "ticket.tags":
-            if name in ticket.tags:
-                tags.append(name)
-        elif scope == "ticket.custom_fields" and same(ticket.custom_fields.get(name), written):
-            fields.append(name)
-        elif scope == "user.user_fields" and ticket.requester and same(ticket.requester.user_fields.get(name), written):
-            user_keys.append(name)
-        else:
-            report.kept.append(f"{key}/{target}")
-    zendesk.clear_ticket(ticket_id, custom_fields=fields, remove_tags=tags)
-    if ticket.requester is not None:
-        zendesk.clear_user_fields(ticket.requester.id, user_keys)
-    report.cleared.extend([f"{key}/ticket.custom_fields.{f}" for f in fields] + [f"{key}/ticket.tags:{t}" for t in tags]
-                          + [f"{key}/user.user_fields.{k}" for k in user_keys])
-
-
-def _clear_salesforce(salesforce: Any, obj: str, record_id: str, key: str, targets: dict[str, Any],
-                      report: ForgetReport) -> None:
-    names = [t.split(".", 1)[1] for t in targets if "." in t and not t.endswith(".*")]
-    current = salesforce.get(obj, record_id, ["Id", *names])
-    clear = [n for n in names if same(current.get(n), targets[f"{obj}.{n}"])]
-    report.kept.extend(f"{key}/{obj}.{n}" for n in names if n not in clear)
-    if clear:
-        salesforce.update(obj, record_id, dict.fromkeys(clear))
-        report.cleared.extend(f"{key}/{obj}.{n}" for n in clear)
+    for text, targets in by_record.items():
+        try:
+            key: JobKey | None = JobKey.parse(text)
+        except ValueError:
+            key = None
+        connected = providers.get(key.provider) if key is not None else None
+        if key is None or connected is None:
+            report.kept.extend(f"{text}/{t}" for t in targets)
+            continue
+        cleared, kept = connected.clear(key, targets)
+        report.cleared.extend(cleared)
+        report.kept.extend(kept)

@@ -10,14 +10,15 @@ from flask import Flask, g, request
 from connector.config import Settings, load_settings
 from connector.logs import bind, unbind
 from connector.metrics import DELIVERIES
+from connector.providers import all_providers
 from connector.runtime import Runtime, build_runtime
-from connector.web import api, i18n, salesforce, zendesk
+from connector.web import api, i18n
 from connector.web.errors import register_error_handlers
 
 MAX_BODY_BYTES = 1024 * 1024  # also waitress's max_request_body_size; handlers cap their bodies lower
 MAX_HEADER_BYTES = 64 * 1024
 _SAFE_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
-DELIVERY_ENDPOINTS = {"zendesk.webhooks", "salesforce.events", "salesforce.outbound"}
+DELIVERY_ENDPOINTS_ATTR = "delivery_endpoints"  # a provider blueprint's routes that receive CRM deliveries
 
 
 def build_app(*, settings: Settings | None = None, runtime: Runtime | None = None) -> Flask:
@@ -30,8 +31,13 @@ def build_app(*, settings: Settings | None = None, runtime: Runtime | None = Non
     app.json.sort_keys = False  # type: ignore[attr-defined]  # DefaultJSONProvider has it
     app.extensions["connector"] = runtime
     app.register_blueprint(api.bp)
-    app.register_blueprint(zendesk.bp)
-    app.register_blueprint(salesforce.bp)
+    deliveries: set[str] = set()
+    for provider in all_providers():
+        blueprint = provider.blueprint()
+        if blueprint is not None:
+            app.register_blueprint(blueprint)
+            deliveries.update(f"{blueprint.name}.{e}" for e in getattr(blueprint, DELIVERY_ENDPOINTS_ATTR, ()))
+    runtime.start_providers()
     register_error_handlers(app)
     i18n.init_app(app)
 
@@ -43,7 +49,7 @@ def build_app(*, settings: Settings | None = None, runtime: Runtime | None = Non
 
     @app.after_request
     def count_deliveries(response):
-        if request.endpoint in DELIVERY_ENDPOINTS:
+        if request.endpoint in deliveries:
             DELIVERIES.labels(endpoint=request.endpoint, status=str(response.status_code)).inc()
         response.headers["X-Request-Id"] = g.get("request_id", "")
         return response

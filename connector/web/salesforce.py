@@ -13,19 +13,21 @@ from marshmallow import ValidationError
 
 from connector import errors
 from connector.config import Settings
+from connector.core.jobkey import JobKey
 from connector.core.preview import well_formed
 from connector.runtime import Runtime
 from connector.schemas.salesforce import RECORD_ID_RE, CalloutSchema, OutboundMessage, parse_outbound
-from connector.services.enrichment import record_key
-from connector.services.outbound import OutboundGate
 from connector.services.preview import Previews
-from connector.services.sidebar import SALESFORCE_PREFIXES
+from connector.services.salesforce import SalesforceService
+from connector.services.salesforce.cards import SALESFORCE_PREFIXES
+from connector.services.salesforce.outbound import OutboundGate
 from connector.web.body import read_capped
 from connector.web.i18n import agent_lang
 from connector.web.verify import check_callout, check_canvas
 
 log = logging.getLogger(__name__)
 bp = Blueprint("salesforce", __name__)
+bp.delivery_endpoints = ("events", "outbound")  # type: ignore[attr-defined]  # counted as CRM deliveries
 
 CALLOUT_MAX_BYTES = 64 * 1024
 OUTBOUND_MAX_BYTES = 512 * 1024  # 100 notifications of a few fields each stay far below
@@ -37,6 +39,17 @@ MY_DOMAIN_SUFFIXES = ((".sandbox.my.salesforce.com", ".sandbox.lightning.force.c
 
 def runtime() -> Runtime:
     return current_app.extensions["connector"]
+
+
+def salesforce() -> SalesforceService | None:
+    return runtime().providers.get("salesforce")  # type: ignore[return-value]
+
+
+def configured() -> SalesforceService:
+    found = salesforce()
+    if found is None:
+        raise errors.ConfigError("Salesforce is not configured (CONNECTOR_SALESFORCE_INSTANCE_URL…)")
+    return found
 
 
 def _verify_callout() -> bytes:
@@ -63,15 +76,13 @@ def events():
         raise errors.PayloadError("callout body is not JSON", code="invalid_json") from None
     except ValidationError as exc:
         return jsonify(error="invalid_payload", message="callout body does not match", details=exc.messages), 422
-    rt = runtime()
-    salesforce = rt.salesforce
-    if salesforce is not None and event.changed_by and event.changed_by == salesforce.user_id:
+    rt, service = runtime(), salesforce()
+    if service is not None and event.changed_by and event.changed_by == service.own_user_id:
         log.info("salesforce.event.own_update_ignored")
         return "", 204
-    key = record_key("salesforce", event.object_type, event.record_id)
+    key = JobKey("salesforce", event.object_type, event.record_id)
     delivery = event.event_id or f"{event.event}:{event.record_id}:{request.headers.get('X-Connector-Timestamp')}"
-    status = rt.accept(delivery_key=f"salesforce:{delivery}", record_key=key, provider="salesforce",
-                       rerun=event.event != "case_created")
+    status = rt.accept(delivery_key=f"salesforce:{delivery}", key=key, rerun=event.event != "case_created")
     return jsonify(status=status), 200 if status == "duplicate" else 202
 
 
@@ -131,12 +142,13 @@ def _session_fault(gate: OutboundGate, message: OutboundMessage, org_id: str) ->
 def outbound():
     """Outbound Message (SOAP): authenticated (session of our org, or a configured alternative),
     within the org's budget, and acknowledged only after every notification is durably queued (§3)."""
-    rt = runtime()
-    expected, gate = rt.settings.salesforce_org_id, rt.outbound
+    rt, service = runtime(), salesforce()
+    expected = rt.settings.salesforce_org_id
     if not expected:
         return _fault(500, "Server", "no CONNECTOR_SALESFORCE_ORG_ID is configured")
-    if gate is None:
-        return _fault(500, "Server", "Outbound Messages are not set up in this process")
+    if service is None:
+        return _fault(500, "Server", "Salesforce is not configured (CONNECTOR_SALESFORCE_INSTANCE_URL…)")
+    gate = service.outbound
     vouched = _vouched_by_transport()
     if vouched is False:  # authenticate before parsing: no call to Salesforce for what lacks the proof
         log.warning("salesforce.outbound.unauthenticated", extra={"reason": "transport"})
@@ -165,14 +177,14 @@ def outbound():
 
 
 def _enqueue(rt: Runtime, message: OutboundMessage) -> Response:
-    own = rt.salesforce.user_id if rt.salesforce is not None else None
+    service = salesforce()
+    own = service.own_user_id if service is not None else None
     try:
         for note in message.notifications:
             if own and note.last_modified_by == own:
                 continue  # the connector's own write fired this rule: no loop
-            key = record_key("salesforce", note.object_type, note.record_id)
-            rt.accept(delivery_key=f"salesforce:om:{note.notification_id}", record_key=key, provider="salesforce",
-                      rerun=True)
+            rt.accept(delivery_key=f"salesforce:om:{note.notification_id}",
+                      key=JobKey("salesforce", note.object_type, note.record_id), rerun=True)
     except Exception:  # no Ack: Salesforce keeps the message and sends it again; accepted ones dedupe
         log.exception("salesforce.outbound.enqueue_failed")
         return _fault(500, "Server", "the notifications could not be queued; send again")
@@ -200,7 +212,7 @@ def canvas():
     if not RECORD_ID_RE.fullmatch(record):
         raise errors.PayloadError("the canvas app is not on a record page (no recordId)", code="invalid_id")
     lang = agent_lang((context.get("user") or {}).get("locale"))  # the Salesforce user's locale, e.g. fr_FR
-    card = rt.salesforce_cards.card(record, lang=lang)
+    card = configured().cards.card(record, lang=lang)
     page = render_template("salesforce/canvas.html", card=card.to_dict(), lang=lang, _=lang._)
     response = Response(page, mimetype="text/html")
     response.headers["Content-Security-Policy"] = ("default-src 'self'; style-src 'self'; script-src 'none'; "
@@ -233,7 +245,7 @@ def profile():
     if not RECORD_ID_RE.fullmatch(record):
         raise errors.PayloadError("recordId must be a 15- or 18-character Salesforce id", code="invalid_id")
     lang = agent_lang(request.args.get("locale"))  # the LWC's @salesforce/i18n/locale, signed with the query
-    card = runtime().salesforce_cards.card(record, lang=lang)
+    card = configured().cards.card(record, lang=lang)
     response = jsonify(card.to_dict())
     response.headers["Content-Language"] = lang.locale.replace("_", "-")
     response.headers["Cache-Control"] = "no-store"
@@ -277,12 +289,12 @@ def _record_from(raw: bytes) -> str:
     return record
 
 
-def _record_key(record: str) -> str:
+def _record_key(record: str) -> JobKey:
     obj = SALESFORCE_PREFIXES.get(record[:3])
     if obj is None:
         raise errors.PayloadError("only Contact, Lead and Case records are enriched", code="unsupported_record")
-    return record_key("salesforce", obj, record)
+    return JobKey("salesforce", obj, record)
 
 
 def _previews() -> Previews:
-    return Previews(enrichment=runtime().enrichment, secret=str(runtime().settings.salesforce_callout_secret))
+    return Previews(jobs=runtime().jobs, secret=str(runtime().settings.salesforce_callout_secret))

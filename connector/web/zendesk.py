@@ -14,13 +14,14 @@ from itsdangerous import BadSignature, SignatureExpired
 from marshmallow import ValidationError
 
 from connector import errors
+from connector.core.jobkey import JobKey
 from connector.core.lang import Lang
 from connector.core.preview import well_formed
 from connector.runtime import Runtime
-from connector.schemas.zendesk import ZendeskEvent, parse_event
-from connector.services.enrichment import record_key
+from connector.schemas.zendesk import parse_event
 from connector.services.preview import Previews
-from connector.services.sidebar import LOCATION_RECORDS, SidebarRecord, SidebarSession
+from connector.services.zendesk import ZendeskService
+from connector.services.zendesk.sidebar import LOCATION_RECORDS, SidebarRecord, SidebarSession
 from connector.web.api import require_api_key
 from connector.web.body import json_object, read_capped
 from connector.web.i18n import agent_lang, request_lang, script_messages
@@ -34,6 +35,7 @@ from connector.web.verify import (
 
 log = logging.getLogger(__name__)
 bp = Blueprint("zendesk", __name__)
+bp.delivery_endpoints = ("webhooks",)  # type: ignore[attr-defined]  # counted as CRM deliveries
 
 SESSION_MAX_AGE_S = 900
 ZAF_TOKEN_MAX = 8 * 1024
@@ -50,11 +52,18 @@ def runtime() -> Runtime:
     return current_app.extensions["connector"]
 
 
+def zendesk() -> ZendeskService:
+    found = runtime().providers.get("zendesk")
+    if found is None:
+        raise errors.ConnectorError("Zendesk is not configured (CONNECTOR_ZENDESK_URL…)", code="not_configured")
+    return found  # type: ignore[return-value]
+
+
 @bp.post("/zendesk/webhooks")
 def webhooks():
     """Verify on the raw bytes, parse, dispatch, durably enqueue, answer 202."""
     raw = read_capped(WEBHOOK_MAX_BYTES, what="webhook")
-    secret = runtime().zendesk_webhook_secret()
+    secret = zendesk().webhook_secret()
     if not secret:
         raise errors.ConnectorError("no Zendesk webhook secret is configured (CONNECTOR_ZENDESK_WEBHOOK_SECRET "
                                     "or `aep-connector zendesk install`)", code="not_configured")
@@ -74,7 +83,7 @@ def webhooks():
         return Response(status=204)
     if event.kind not in HANDLED_EVENTS:
         return jsonify(error="unsupported_event", message=f"event {event.kind!r} is not handled"), 422
-    if _caused_by_us(event):
+    if zendesk().caused_by_us(event.actor_id):
         log.info("zendesk.webhook.own_update_ignored")
         return Response(status=204)
     delivery = request.headers.get("X-Zendesk-Webhook-Invocation-Id") or event.event_id or (
@@ -94,19 +103,10 @@ def _bounded(delivery: str) -> str:
     return "sha256:" + hashlib.sha256(delivery.encode("utf-8", "replace")).hexdigest()
 
 
-def _caused_by_us(event: ZendeskEvent) -> bool:
-    zendesk = runtime().zendesk
-    if event.actor_id is None or zendesk is None:
-        return False
-    try:
-        return event.actor_id == zendesk.me()
-    except errors.UpstreamError:
-        return False  # enrichment is idempotent: processing our own update once more writes nothing
-
-
 def _accept(delivery_key: str, ticket_id: int | None, *, rerun: bool = False, also_keys: tuple[str, ...] = ()) -> str:
-    key = record_key("zendesk", "ticket", ticket_id)
-    status = runtime().accept(delivery_key=delivery_key, record_key=key, provider="zendesk", rerun=rerun,
+    if ticket_id is None:
+        raise errors.PayloadError("the event names no ticket", code="missing_parameter")
+    status = runtime().accept(delivery_key=delivery_key, key=JobKey("zendesk", "ticket", str(ticket_id)), rerun=rerun,
                               also_keys=also_keys)
     log.info("zendesk.webhook.accepted", extra={"status": status})
     return status
@@ -124,7 +124,7 @@ def sidebar():
         raise errors.ConfigError("Zendesk is not configured (CONNECTOR_ZENDESK_URL…)")
     if token.count(".") != 2 or len(token) > ZAF_TOKEN_MAX:  # not a JWT: refused before the key is fetched
         raise errors.SignatureError("the app token is not a JWT")
-    claims = check_zaf_token(token, public_key=rt.zaf_public_key(), zendesk_url=rt.settings.zendesk_url)
+    claims = check_zaf_token(token, public_key=zendesk().zaf_public_key(), zendesk_url=rt.settings.zendesk_url)
     agent_id = zaf_agent_id(claims, zendesk_url=rt.settings.zendesk_url)
     location = (claims.get("context") or {}).get("location") or "ticket_sidebar"
     session = rt.sessions().dumps({"sid": secrets.token_urlsafe(18), "sub": claims.get("sub"), "agent": agent_id,
@@ -144,7 +144,7 @@ def sidebar_card():
     body = json_object()
     record = _record(session, body)
     lang = agent_lang(body.get("locale"))  # ZAF currentUser.locale
-    card = runtime().sidebar.card(session, record, refresh=bool(body.get("refresh")), lang=lang)
+    card = zendesk().sidebar.card(session, record, refresh=bool(body.get("refresh")), lang=lang)
     can_write = session.location == "ticket_sidebar" and card.writable
     return _secure_page(Response(render_template("card.html", card=card.to_dict(), can_write=can_write, actions=True,
                                                  ticket_id=record.id if record.kind == "ticket" else None,
@@ -166,9 +166,9 @@ def sidebar_enrich():
     if reviewed and not well_formed(body["plan_token"]):  # refused before anything is read for it
         raise errors.PayloadError("plan_token must be the string the preview returned", code="invalid_plan_token")
     if reviewed:  # answered with a diff: paced and audited like a card
-        runtime().sidebar.review(session, SidebarRecord("ticket", ticket_id))
+        zendesk().sidebar.review(session, SidebarRecord("ticket", ticket_id))
         return apply_reviewed(session, ticket_id, body["plan_token"], lang=agent_lang(body.get("locale")))
-    runtime().sidebar.writable_ticket(session, SidebarRecord("ticket", ticket_id))
+    zendesk().sidebar.writable_ticket(session, SidebarRecord("ticket", ticket_id))
     return _accept_windowed(ticket_id, who=f"agent:{session.agent_id}")
 
 
@@ -188,9 +188,9 @@ def sidebar_preview():
     session = _session()
     body = json_object()
     record = SidebarRecord("ticket", _ticket_id(body))
-    runtime().sidebar.review(session, record)
-    preview = _previews().preview(record.key, session=session.session_id)
-    runtime().sidebar.reviewed(session, record, preview.card)
+    zendesk().sidebar.review(session, record)
+    preview = _previews().preview(record.job_key, session=session.session_id)
+    zendesk().sidebar.reviewed(session, record, preview.card)
     lang = agent_lang(body.get("locale"))
     html = render_template("zendesk/review.html", preview=preview, lang=lang, _=lang._)
     return _no_store(jsonify(preview.to_dict() | {"html": html}))
@@ -201,8 +201,8 @@ def apply_reviewed(session: SidebarSession, ticket_id: int, token: object, *, la
     if not isinstance(token, str) or not well_formed(token):
         raise errors.PayloadError("plan_token must be the string the preview returned", code="invalid_plan_token")
     record = SidebarRecord("ticket", ticket_id)
-    applied = _previews().apply(record.key, token, session=session.session_id)
-    runtime().sidebar.reviewed(session, record, applied.preview.card)  # every answer shows the diff
+    applied = _previews().apply(record.job_key, token, session=session.session_id)
+    zendesk().sidebar.reviewed(session, record, applied.preview.card)  # every answer shows the diff
     body = applied.preview.to_dict() | {"html": render_template("zendesk/review.html", preview=applied.preview,
                                                                 changed=applied.status == "changed", lang=lang,
                                                                 _=lang._)}
@@ -216,7 +216,7 @@ def apply_reviewed(session: SidebarSession, ticket_id: int, token: object, *, la
 def _previews() -> Previews:
     rt = runtime()
     rt.sessions()  # the plan token is signed with the session secret: refuse clearly without one
-    return Previews(enrichment=rt.enrichment, secret=str(rt.settings.session_secret))
+    return Previews(jobs=rt.jobs, secret=str(rt.settings.session_secret))
 
 
 def _no_store(response: Response) -> Response:

@@ -124,7 +124,7 @@ def test_zendesk_enrichment_writes_neither_and_the_note_says_hidden(zd, zruntime
     zd.world.clear()
     key = f"zendesk:ticket:{ticket['id']}"
     zruntime.store.accept(delivery_key="t", record_key=key, provider="zendesk")
-    assert zruntime.enrichment.run(key) == "written"
+    assert zruntime.jobs.run(key) == "written"
     sent = zd.world.ticket_updates[ticket["id"]][0]
     assert [f["id"] for f in sent["custom_fields"]] == [360001, 360003]  # no churn field
     assert not [t for t in sent["additional_tags"] if t.startswith("aep_churn_")]
@@ -141,7 +141,7 @@ def test_zendesk_enrichment_writes_them_with_consent(zd, zruntime):
     ticket = zd.create_ticket(1000 + GRANTS)
     key = f"zendesk:ticket:{ticket['id']}"
     zruntime.store.accept(delivery_key="t", record_key=key, provider="zendesk")
-    assert zruntime.enrichment.run(key) == "written"
+    assert zruntime.jobs.run(key) == "written"
     stored = zd.world.tickets[ticket["id"]]
     assert {f["id"]: f["value"] for f in stored["custom_fields"]}[360002] == churn_level(GRANTS)
     assert f"aep_churn_{churn_level(GRANTS)}" in stored["tags"]
@@ -151,7 +151,7 @@ def test_zendesk_enrichment_writes_them_with_consent(zd, zruntime):
 def test_salesforce_enrichment_writes_neither(sfruntime, sf):
     case = record_id("Case", DENIES)
     sfruntime.store.accept(delivery_key="c", record_key=f"salesforce:Case:{case}", provider="salesforce")
-    assert sfruntime.enrichment.run(f"salesforce:Case:{case}") == "written"
+    assert sfruntime.jobs.run(f"salesforce:Case:{case}") == "written"
     body = sf.world.calls("/composite/sobjects")[0][2]
     contact_write, case_write = body["records"]
     assert "AEP_Churn_Propensity__c" not in contact_write and "AEP_Audiences__c" not in contact_write
@@ -166,7 +166,7 @@ def test_withdrawn_consent_blanks_what_was_written_with_a_ledger_entry(zd, aep, 
     ticket = zd.create_ticket(1000 + GRANTS)
     tid, key = ticket["id"], f"zendesk:ticket:{ticket['id']}"
     zruntime.store.accept(delivery_key="t1", record_key=key, provider="zendesk")
-    assert zruntime.enrichment.run(key) == "written"
+    assert zruntime.jobs.run(key) == "written"
     level = churn_level(GRANTS)
     assert f"aep_churn_{level}" in zd.world.tickets[tid]["tags"]
 
@@ -174,7 +174,7 @@ def test_withdrawn_consent_blanks_what_was_written_with_a_ledger_entry(zd, aep, 
     zruntime.lookup.cache.forget(next(iter_identities(zruntime, GRANTS)))
     zruntime.store.accept(delivery_key="t2", record_key=key, provider="zendesk", rerun=True)
     zd.world.clear()
-    assert zruntime.enrichment.run(key) == "written"
+    assert zruntime.jobs.run(key) == "written"
     put = [b for m, p, b in zd.world.calls(f"/api/v2/tickets/{tid}.json", "PUT")]
     assert put == [{"ticket": {"id": tid, "custom_fields": [{"id": 360002, "value": None}],
                                "remove_tags": [f"aep_churn_{level}"]}}]
@@ -209,7 +209,7 @@ def test_withdrawn_consent_blanks_salesforce_fields_the_connector_wrote(sfruntim
     contact = record_id("Contact", GRANTS)
     key = f"salesforce:Contact:{contact}"
     sfruntime.store.accept(delivery_key="c1", record_key=key, provider="salesforce")
-    assert sfruntime.enrichment.run(key) == "written"
+    assert sfruntime.jobs.run(key) == "written"
     stored = sf.world.records["Contact"][contact]
     assert stored["AEP_Churn_Propensity__c"] is not None and stored["AEP_Audiences__c"]
 
@@ -217,7 +217,7 @@ def test_withdrawn_consent_blanks_salesforce_fields_the_connector_wrote(sfruntim
     sfruntime.lookup.cache.forget(next(iter_identities(sfruntime, GRANTS)))
     sfruntime.store.accept(delivery_key="c2", record_key=key, provider="salesforce", rerun=True)
     sf.world.clear()
-    assert sfruntime.enrichment.run(key) == "written"
+    assert sfruntime.jobs.run(key) == "written"
     patch = sf.world.calls(f"/sobjects/Contact/{contact}", "PATCH")[0][2]
     assert patch["AEP_Churn_Propensity__c"] is None and patch["AEP_Audiences__c"] is None
     assert stored["AEP_Churn_Propensity__c"] is None and stored["AEP_Audiences__c"] is None

@@ -87,7 +87,7 @@ def test_shared_redis_cache_serves_a_web_process_what_a_separate_worker_fetched(
 
         key = "zendesk:ticket:61"
         worker.store.accept(delivery_key="first-open", record_key=key, provider="zendesk")
-        assert worker.enrichment.run(key) == "written"  # the separate worker fetched the profile
+        assert worker.jobs.run(key) == "written"  # the separate worker fetched the profile
         aep.world.clear()
         html = sidebar_card(client, zd, ticket_id=61)
         customer = seed.customer(61)
@@ -100,7 +100,8 @@ def test_shared_redis_cache_serves_a_web_process_what_a_separate_worker_fetched(
 
 def test_the_job_reports_each_ticket_it_reads_to_the_requester_hook(zd, zruntime):
     seen = []
-    zruntime.enrichment.on_ticket_read = lambda ticket_id, ticket: seen.append((ticket_id, ticket.requester.id))
+    zruntime.provider("zendesk").tickets.on_ticket_read = lambda ticket_id, ticket: seen.append(
+        (ticket_id, ticket.requester.id))
     zruntime.store.accept(delivery_key="hook", record_key="zendesk:ticket:7", provider="zendesk")
-    zruntime.enrichment.run("zendesk:ticket:7")
+    zruntime.jobs.run("zendesk:ticket:7")
     assert seen == [(7, 1007)]

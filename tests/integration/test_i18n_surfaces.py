@@ -144,8 +144,8 @@ def test_the_lookup_api_honours_accept_language(client):
 def test_the_note_uses_the_accounts_locale(zsettings, zd, eur_mapping, app_for):
     runtime, _ = app_for(zsettings.replace(mapping=eur_mapping, note_locale="fr"))
     key = f"zendesk:ticket:{CUSTOMER}"
-    runtime.accept(delivery_key="zendesk:test-note-fr", record_key=key, provider="zendesk")
-    assert runtime.enrichment.run(key) == "written"
+    runtime.store.accept(delivery_key="zendesk:test-note-fr", record_key=key, provider="zendesk")
+    assert runtime.jobs.run(key) == "written"
     note = zd.world.notes(CUSTOMER)[-1]
     body = note["body"] if isinstance(note, dict) else note
     assert body.startswith(f"Profil client AEP\nIdentifié par Email (m***@example.com), confiance 95{NBSP}%")

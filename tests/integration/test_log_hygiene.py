@@ -55,7 +55,7 @@ def test_a_full_debug_run_logs_json_with_ids_and_no_personal_data(zd, installed,
     assert any(r.get("request_id") for r in records)
     text = stream.getvalue()
     secrets = ["sandbox-client-secret", "sandbox-zendesk-token", "Bearer ", "test-session-secret",
-               zruntime.zendesk_webhook_secret()]
+               zruntime.provider("zendesk").webhook_secret()]
     for index in (1, 2):
         c, profile = seed.customer(index), seed.profile_entity(index)
         secrets += [c.email, quote(c.email), c.crm_email.strip(), c.phone, c.crm_phone, c.crm_id, c.last,

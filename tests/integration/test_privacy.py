@@ -13,12 +13,12 @@ def test_forget_clears_what_the_connector_wrote_to_zendesk_but_not_agent_edits(z
     customer = seed.customer(1)
     key = "zendesk:ticket:1"
     zruntime.store.accept(delivery_key="zendesk:x", record_key=key, provider="zendesk")
-    assert zruntime.enrichment.run(key) == "written"
+    assert zruntime.jobs.run(key) == "written"
     ticket = zd.world.tickets[1]
     by_id = {f["id"]: f for f in ticket["custom_fields"]}
     by_id[360003]["value"] = "agent says vip"  # an agent edits one field afterwards
     report = forget(lookup=zruntime.lookup, store=zruntime.store, namespace="CRMID", value=customer.crm_id,
-                    clear_crm=True, zendesk=zruntime.zendesk)
+                    clear_crm=True, providers=zruntime.providers)
     assert report.profile_found and report.audit_rows >= 5
     assert by_id[360001]["value"] is None and by_id[360002]["value"] is None
     assert by_id[360003]["value"] == "agent says vip"
@@ -35,9 +35,9 @@ def test_forget_clears_salesforce_fields(sfruntime, sf):
     contact = record_id("Contact", 1)
     key = f"salesforce:Contact:{contact}"
     sfruntime.store.accept(delivery_key="salesforce:x", record_key=key, provider="salesforce")
-    assert sfruntime.enrichment.run(key) == "written"
+    assert sfruntime.jobs.run(key) == "written"
     report = forget(lookup=sfruntime.lookup, store=sfruntime.store, namespace="Email", value=customer.email,
-                    clear_crm=True, salesforce=sfruntime.salesforce)
+                    clear_crm=True, providers=sfruntime.providers)
     stored = sf.world.records["Contact"][contact]
     assert stored["AEP_Lifetime_Value__c"] is None and stored["AEP_Profile_Id__c"] is None
     assert f"{key}/Contact.AEP_Lifetime_Value__c" in report.cleared
@@ -86,7 +86,7 @@ def test_forget_and_purge_commands(aep, tmp_path):
 def _enrich_ticket_1(zruntime) -> str:
     key = "zendesk:ticket:1"
     zruntime.store.accept(delivery_key="zendesk:x", record_key=key, provider="zendesk")
-    assert zruntime.enrichment.run(key) == "written"
+    assert zruntime.jobs.run(key) == "written"
     return key
 
 
@@ -102,7 +102,7 @@ def test_forget_after_aep_deleted_the_profile_still_blanks_the_ledger_and_the_cr
     key = _enrich_ticket_1(zruntime)
     _aep_has_deleted_everyone(aep)  # AEP's own privacy job ran first: the normal order
     report = forget(lookup=zruntime.lookup, store=zruntime.store, namespace="Email", value=customer.email,
-                    clear_crm=True, zendesk=zruntime.zendesk)
+                    clear_crm=True, providers=zruntime.providers)
     assert not report.profile_found and report.recorded
     rows = zruntime.store.audit_rows(key)
     assert rows and all(r["value"] is None and r["profile_id"] is None and r["policy"] == "forgotten" for r in rows)

@@ -62,14 +62,14 @@ def test_a_confirm_then_the_queued_job_writes_one_note(zclient, zd, zruntime):
     assert done.status_code == 200 and done.get_json()["status"] == "written"
     job = zruntime.store.job(key)
     assert job is not None and job.status == "done" and job.note_written
-    assert zruntime.enrichment.run(key) == "skipped"  # the confirmation did the job's work
+    assert zruntime.jobs.run(key) == "skipped"  # the confirmation did the job's work
     assert len(zd.world.notes(GRANTS)) == 1 and len(zd.world.ticket_updates[GRANTS]) == 1
 
 
 def test_a_confirm_takes_the_zendesk_request_budget(zclient, zd, zruntime):
     s = session(zclient, zd)
     token = call(zclient, "/zendesk/sidebar/preview", s, {"ticket_id": GRANTS}).get_json()["plan_token"]
-    budget = zruntime.zendesk._budget
+    budget = zruntime.provider("zendesk").client._budget
     now = time.time()
     budget._clock = lambda: now  # one window for the whole test
     budget.take(0)
@@ -183,9 +183,9 @@ def test_a_preview_and_a_refused_confirm_are_recorded_as_card_views(zclient, zd,
 
 
 def test_previews_share_the_cards_pace(zclient, zd, zruntime):
-    from connector.services.sidebar import SessionPace
+    from connector.services.zendesk.sidebar import SessionPace
 
-    zruntime.sidebar._pace = SessionPace(clock=lambda: 1000.0)  # one minute for the whole test
+    zruntime.provider("zendesk").sidebar._pace = SessionPace(clock=lambda: 1000.0)  # one minute for the whole test
     s = session(zclient, zd)
     codes = [call(zclient, "/zendesk/sidebar/preview", s, {"ticket_id": GRANTS}).status_code
              for _ in range(SessionPace.CARDS_PER_MINUTE)]
@@ -207,7 +207,7 @@ def test_salesforce_apply_waits_while_the_org_usage_pauses_enrichment(sfclient, 
     case = record_id("Case", GRANTS)
     preview = signed_post(sfclient, "/salesforce/preview", {"recordId": case}).get_json()
     assert preview["writes"] > 0
-    sfruntime.salesforce.usage = Usage(90, 100)  # the org is past the connector's share (80 %)
+    sfruntime.provider("salesforce").client.usage = Usage(90, 100)  # the org is past the connector's share (80 %)
     sf.world.clear()
     paused = signed_post(sfclient, "/salesforce/apply", {"recordId": case, "planToken": preview["plan_token"]})
     assert paused.status_code in (429, 503) and int(paused.headers["Retry-After"]) >= 1

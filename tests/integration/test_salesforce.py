@@ -10,7 +10,7 @@ import pytest
 from connector.sandbox import seed
 from connector.sandbox.faults import Scripted
 from connector.sandbox.salesforce import INTEGRATION_USER, record_id
-from connector.services.enrichment import SALESFORCE_PAUSE_S
+from connector.services.salesforce.records import PAUSE_S as SALESFORCE_PAUSE_S
 from connector.store.db import utcnow
 from connector.web.verify import callout_signature
 from tests.conftest import CALLOUT_SECRET
@@ -35,7 +35,7 @@ def post_event(client, body, **kwargs):
 
 
 def run_job(runtime, key):
-    return runtime.enrichment.run(key)
+    return runtime.jobs.run(key)
 
 
 def test_case_created_enriches_contact_and_case_in_one_collections_call(sfclient, sfruntime, sf):
@@ -131,7 +131,7 @@ def test_malformed_callouts_are_refused(sfclient, sfruntime, body, status):
 
 
 def test_own_changes_and_duplicates(sfclient, sfruntime, sf):
-    sfruntime.salesforce.get("Contact", CONTACT, ["Id"])  # logs in: the integration user is known
+    sfruntime.provider("salesforce").client.get("Contact", CONTACT, ["Id"])  # logs in: the integration user is known
     own = post_event(sfclient, {"event": "contact_changed", "recordId": CONTACT, "changedBy": INTEGRATION_USER})
     assert own.status_code == 204 and sfruntime.store.list_jobs() == []
     first = post_event(sfclient, {"event": "case_created", "recordId": CASE, "eventId": "dup"})
@@ -143,12 +143,12 @@ def test_exhausted_allocation_pauses_then_resumes_losing_nothing(sfruntime, sf):
     key = f"salesforce:Contact:{CONTACT}"
     sfruntime.store.accept(delivery_key="salesforce:x", record_key=key, provider="salesforce")
     sf.world.used, sf.world.daily_max = 99, 100
-    sfruntime.salesforce.get("Contact", CONTACT, ["Id"])  # the last call the allocation allows
+    sfruntime.provider("salesforce").client.get("Contact", CONTACT, ["Id"])  # the last call the allocation allows
     assert run_job(sfruntime, key) == "retry"  # paused above the configured share, before any call
     job = sfruntime.store.job(key)
     assert job.status == "pending" and "enrichment paused" in job.last_error
     sf.world.daily_max = 15_000  # the rolling window frees up
-    sfruntime.salesforce.get("Contact", CONTACT, ["Id"])
+    sfruntime.provider("salesforce").client.get("Contact", CONTACT, ["Id"])
     assert run_job(sfruntime, key) == "skipped"  # not due yet: a duplicate enqueue does not run it early
     sfruntime.store.clock = lambda: utcnow() + timedelta(seconds=SALESFORCE_PAUSE_S + 1)
     assert run_job(sfruntime, key) == "written"
@@ -187,9 +187,9 @@ def test_unable_to_lock_row_is_retried(sfruntime, sf):
 
 
 def test_expired_session_is_refreshed_once(sfruntime, sf):
-    sfruntime.salesforce.get("Contact", CONTACT, ["Id"])
+    sfruntime.provider("salesforce").client.get("Contact", CONTACT, ["Id"])
     sf.world.expire_tokens()
-    record = sfruntime.salesforce.get("Contact", CONTACT, ["Id", "Email"])
+    record = sfruntime.provider("salesforce").client.get("Contact", CONTACT, ["Id", "Email"])
     assert record["Email"] == seed.customer(1).crm_email.strip()
     assert len(sf.world.calls("/services/oauth2/token")) == 2
 
@@ -242,7 +242,7 @@ def test_outbound_message_is_acked_after_every_notification_is_queued(sfruntime,
     assert keys == {f"salesforce:Contact:{contact['Id']}", f"salesforce:Case:{CASE}"}
     again = send(connector_server_sf.url + "/salesforce/outbound", body)  # Salesforce delivers it twice
     assert again.acknowledged and len(sfruntime.store.list_jobs()) == 2
-    assert sfruntime.enrichment.run(f"salesforce:Contact:{contact['Id']}") == "written"  # re-read, then written
+    assert sfruntime.jobs.run(f"salesforce:Contact:{contact['Id']}") == "written"  # re-read, then written
 
 
 def test_outbound_from_another_org_is_refused_with_a_fault(sfclient, sfruntime):
@@ -367,6 +367,6 @@ def test_username_password_login_against_the_emulator(sfsettings, sf, mode):
 
 def test_query_follows_next_records_url(sfruntime, sf):
     sf.world.query_page = 7
-    records = sfruntime.salesforce.query("Contact", ["Id"], limit=20)
+    records = sfruntime.provider("salesforce").client.query("Contact", ["Id"], limit=20)
     assert len(records) == 20 and len({r["Id"] for r in records}) == 20
     assert len(sf.world.calls("/services/data/v59.0/query/", "GET")) == 3

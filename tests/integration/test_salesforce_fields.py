@@ -28,7 +28,7 @@ def test_values_are_fitted_stored_as_salesforce_stores_them_and_not_written_twic
     assert len(LONG_TIER) == 60
     key = f"salesforce:Case:{CASE}"
     sfruntime.store.accept(delivery_key="salesforce:fit", record_key=key, provider="salesforce")
-    assert sfruntime.enrichment.run(key) == "written"
+    assert sfruntime.jobs.run(key) == "written"
     contact, case = sf.world.records["Contact"][CONTACT], sf.world.records["Case"][CASE]
     cut = LONG_TIER[:39] + "…"
     assert (contact["AEP_Loyalty_Tier__c"], case["AEP_Loyalty_Tier__c"]) == (cut, cut)
@@ -41,7 +41,7 @@ def test_values_are_fitted_stored_as_salesforce_stores_them_and_not_written_twic
 
     sf.world.clear()
     sfruntime.store.requeue(key)
-    assert sfruntime.enrichment.run(key) == "unchanged"
+    assert sfruntime.jobs.run(key) == "unchanged"
     assert sf.world.calls("", "PATCH") == [] and sf.world.calls("/describe") == []  # no write, describe kept
     assert [m for m, _, _ in sf.world.calls("/services/data/")] == ["GET", "GET"]  # the two reads only
 
@@ -52,14 +52,14 @@ def test_a_value_the_picklist_does_not_offer_is_skipped_and_the_rest_written(sfr
                                  picklist=tuple((v, lbl, v != "high") for v, lbl, _ in risk.picklist))
     key = f"salesforce:Case:{CASE}"
     sfruntime.store.accept(delivery_key="salesforce:skip", record_key=key, provider="salesforce")
-    assert sfruntime.enrichment.run(key) == "written"
+    assert sfruntime.jobs.run(key) == "written"
     case = sf.world.records["Case"][CASE]
     assert case["AEP_Churn_Risk__c"] is None and case["AEP_Lifetime_Value__c"] == 4321.99
     skipped = [r for r in sfruntime.store.audit_rows(key) if r["policy"] == "skipped"]
     assert [(r["target"], r["value"]) for r in skipped] == [
         ("Case.*", "skipped Case.AEP_Churn_Risk__c: not an active value of the picklist")]
     sfruntime.store.requeue(key)
-    assert sfruntime.enrichment.run(key) == "unchanged"
+    assert sfruntime.jobs.run(key) == "unchanged"
     assert len([r for r in sfruntime.store.audit_rows(key) if r["policy"] == "skipped"]) == 1  # said once
 
 
@@ -69,7 +69,7 @@ def test_a_label_is_written_as_its_picklist_value(sfruntime, sf, awkward_profile
                                  picklist=tuple((f"RISK_{v.upper()}", lbl, True) for v, lbl, _ in risk.picklist))
     key = f"salesforce:Case:{CASE}"
     sfruntime.store.accept(delivery_key="salesforce:label", record_key=key, provider="salesforce")
-    assert sfruntime.enrichment.run(key) == "written"
+    assert sfruntime.jobs.run(key) == "written"
     assert sf.world.records["Case"][CASE]["AEP_Churn_Risk__c"] == "RISK_HIGH"
 
 
@@ -79,9 +79,9 @@ def test_a_number_salesforce_rounded_is_not_written_again(sfruntime, sf, aep, mo
     monkeypatch.setitem(profile["_acme"], "churnPropensity", 0.876543)
     key = f"salesforce:Contact:{CONTACT}"
     sfruntime.store.accept(delivery_key="salesforce:round", record_key=key, provider="salesforce")
-    assert sfruntime.enrichment.run(key) == "written"
+    assert sfruntime.jobs.run(key) == "written"
     sfruntime.store.requeue(key)
-    assert sfruntime.enrichment.run(key) == "unchanged"
+    assert sfruntime.jobs.run(key) == "unchanged"
     assert len(sf.world.calls("", "PATCH")) == 1
 
 
@@ -96,9 +96,9 @@ def test_forget_clears_the_fitted_values_it_wrote(sfruntime, sf, aep, monkeypatc
 
     key = f"salesforce:Contact:{CONTACT}"
     sfruntime.store.accept(delivery_key="salesforce:forget", record_key=key, provider="salesforce")
-    assert sfruntime.enrichment.run(key) == "written"
+    assert sfruntime.jobs.run(key) == "written"
     report = forget(lookup=sfruntime.lookup, store=sfruntime.store, namespace="Email", value=seed.customer(1).email,
-                    clear_crm=True, salesforce=sfruntime.salesforce)
+                    clear_crm=True, providers=sfruntime.providers)
     assert report.kept == []
     contact = sf.world.records["Contact"][CONTACT]
     assert [name for name, value in contact.items() if name.startswith("AEP_") and value is not None] == \

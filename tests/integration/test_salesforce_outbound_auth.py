@@ -14,7 +14,7 @@ from connector.runtime import build_runtime
 from connector.sandbox.faults import Scripted
 from connector.sandbox.salesforce import ORG_ID, record_id
 from connector.sandbox.salesforce_outbound import envelope
-from connector.services.outbound import OutboundGate
+from connector.services.salesforce.outbound import OutboundGate
 
 CONTACT = record_id("Contact", 1)
 OTHER_ORG = "00D5g000004OTHEREA"
@@ -115,7 +115,8 @@ def test_more_than_100_notifications_are_refused(sfclient, sfruntime, sf):
 
 def test_the_per_org_budget_refuses_with_a_retryable_fault_then_accepts_in_the_next_window(sfclient, sfruntime, sf):
     now = [60 * 16_667 + 20.0]  # 20 s into a minute
-    sfruntime.outbound = OutboundGate(owner_of=sfruntime.salesforce.session_owner,
+    service = sfruntime.provider("salesforce")
+    service.outbound = OutboundGate(owner_of=service.client.session_owner,
                                       budget=Budget(name="outbound-test", limit=3, window_s=60, clock=lambda: now[0]))
     session = sf.world.issue_token()
     assert post(sfclient, envelope(contacts(2), session_id=session)).status_code == 200
@@ -189,7 +190,8 @@ def test_without_an_instance_url_sessions_cannot_be_checked_and_the_fault_says_s
 
 
 def test_an_unreachable_shared_budget_is_a_retryable_fault(sfclient, sfruntime, sf):
-    sfruntime.outbound = OutboundGate(owner_of=sfruntime.salesforce.session_owner,
+    service = sfruntime.provider("salesforce")
+    service.outbound = OutboundGate(owner_of=service.client.session_owner,
                                       budget=Budget(name="outbound-test", limit=300, window_s=60,
                                                     redis_url="redis://127.0.0.1:1/0"))
     response = post(sfclient, envelope(contacts(1), session_id=sf.world.issue_token()))
@@ -198,7 +200,8 @@ def test_an_unreachable_shared_budget_is_a_retryable_fault(sfclient, sfruntime, 
 
 def test_a_flood_of_forged_sessions_costs_a_bounded_number_of_checks(sfclient, sfruntime, sf):
     minute = lambda: 60 * 16_667 + 20.0  # noqa: E731 - one fixed minute
-    sfruntime.outbound = OutboundGate(owner_of=sfruntime.salesforce.session_owner,
+    service = sfruntime.provider("salesforce")
+    service.outbound = OutboundGate(owner_of=service.client.session_owner,
                                       budget=Budget(name="outbound-test", limit=300, window_s=60, clock=minute),
                                       checks=Budget(name="checks-test", limit=5, window_s=60, clock=minute))
     statuses = [post(sfclient, envelope(contacts(1), session_id=f"00D5g000004ACME!forged-{i:04d}")).status_code

@@ -33,9 +33,9 @@ def test_ticket_created_is_enriched_with_one_ticket_put(zd, aep, zruntime, insta
     assert [i.statuses for i in zd.world.invocations] == [[202]]
 
     calls = [(m, p) for m, p, _ in zd.world.calls()]
-    # users/me (the loop guard's "who am I") and the field metadata once per process, then one read
-    # and one write per record
-    assert calls == [("GET", "/api/v2/users/me.json"), ("GET", f"/api/v2/tickets/{tid}.json"),
+    # the field metadata once per process, then one read and one write per record (users/me, the loop
+    # guard's "who am I", was read when the app started: no request handler calls Zendesk for it)
+    assert calls == [("GET", f"/api/v2/tickets/{tid}.json"),
                      ("GET", "/api/v2/ticket_fields.json"), ("GET", "/api/v2/user_fields.json"),
                      ("PUT", f"/api/v2/tickets/{tid}.json"), ("PUT", f"/api/v2/users/{REQUESTER}.json")]
     put_ticket = zd.world.ticket_updates[tid]
@@ -93,16 +93,16 @@ def test_worker_crash_after_the_write_leaves_one_note(zd, zruntime, installed):
     ticket = zd.create_ticket(REQUESTER)
     tid, key = ticket["id"], f"zendesk:ticket:{ticket['id']}"
     wait_for(lambda: zruntime.store.job(key))
-    real_update_user = zruntime.zendesk.update_user
+    real_update_user = zruntime.provider("zendesk").client.update_user
 
     def dies(*args, **kwargs):
         raise KeyboardInterrupt("worker killed")
 
-    zruntime.zendesk.update_user = dies
+    zruntime.provider("zendesk").client.update_user = dies
     with pytest.raises(KeyboardInterrupt):
-        zruntime.enrichment.run(key)
+        zruntime.jobs.run(key)
     assert zruntime.store.job(key).status == "running" and len(zd.world.notes(tid)) == 1
-    zruntime.zendesk.update_user = real_update_user
+    zruntime.provider("zendesk").client.update_user = real_update_user
     assert zruntime.store.due() == []  # the lease still holds
     zruntime.store.clock = lambda: utcnow() + LEASE * 2  # later: the dead worker's lease has run out
     assert zruntime.queue.sweep() == 1
@@ -202,11 +202,11 @@ def test_a_ticket_past_its_update_limit_is_rescheduled_and_other_tickets_go_on(z
     assert spent.status_code == 200  # someone else used the ticket's budget
     for key in ("zendesk:ticket:1", "zendesk:ticket:2"):
         zruntime.store.accept(delivery_key=f"zendesk:{key}", record_key=key, provider="zendesk")
-    assert zruntime.enrichment.run("zendesk:ticket:1") == "retry"
+    assert zruntime.jobs.run("zendesk:ticket:1") == "retry"
     job = zruntime.store.job("zendesk:ticket:1")
     assert job.status == "pending" and (job.last_error or "").startswith("upstream_rate_limited")
     assert job.next_attempt_at is not None
     assert (job.next_attempt_at - utcnow()).total_seconds() > 60  # the ticket's window, not a blind backoff
     assert zd.world.notes(1) == [] and zruntime.store.list_jobs(status="dead") == []
     # the refusal was about one ticket: the next ticket is enriched at once
-    assert zruntime.enrichment.run("zendesk:ticket:2") == "written" and len(zd.world.notes(2)) == 1
+    assert zruntime.jobs.run("zendesk:ticket:2") == "written" and len(zd.world.notes(2)) == 1

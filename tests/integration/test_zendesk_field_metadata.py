@@ -91,7 +91,7 @@ def test_unknown_user_field_key_is_a_check_failure_and_never_a_silent_no_op(zd, 
     runtime = build_runtime(zsettings.replace(mapping=mapping))
     try:
         runtime.store.accept(delivery_key="zendesk:x1", record_key="zendesk:ticket:3", provider="zendesk")
-        assert runtime.enrichment.run("zendesk:ticket:3") == "written"
+        assert runtime.jobs.run("zendesk:ticket:3") == "written"
         (user_put,) = [b for m, p, b in zd.world.calls("/api/v2/users/1003.json", "PUT")]
         assert "aep_loyalty_teir" not in user_put["user"]["user_fields"]
         assert ledger(runtime, 3)["user.user_fields.aep_loyalty_teir"] == ("skipped", "no such user field in the CRM")

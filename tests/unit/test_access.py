@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from connector.core.access import Agent, TicketFacts, may_see_ticket, may_see_user
+from connector.services.zendesk.access import Agent, TicketFacts, may_see_ticket, may_see_user
 
 TICKET = TicketFacts(id=7, requester_id=1001, assignee_id=None, group_id=10, organization_id=500)
 

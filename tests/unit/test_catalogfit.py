@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from connector.core.catalogfit import FieldCatalog, FieldMeta, Unfit, fit, fit_plan, mapping_problems
 from connector.core.manifest import WriteRule
 from connector.core.writeplan import Plan
-from tests.helpers import default_manifest
+from connector.services.zendesk.catalog import FieldCatalog, FieldMeta, Unfit, fit, fit_plan, mapping_problems
+from tests.helpers import default_manifest, target
 
 TAGGER = FieldMeta("tagger", "Churn", ("high", "medium", "low"))
 
@@ -47,13 +47,13 @@ def test_values_that_cannot_fit_say_why_without_the_value(meta, value, reason):
 def test_fit_plan_keeps_what_fits_and_lists_the_rest():
     catalog = FieldCatalog(ticket={"1": FieldMeta("decimal", "LTV"), "2": TAGGER},
                            user={"tier": FieldMeta("text", "Tier")})
-    planned = Plan(fields={"1": "12.5", "2": "unknown", "9": "x"}, user_fields={"tier": "gold", "typo": 1},
+    planned = Plan(fields={"1": "12.5", "2": "unknown", "9": "x"}, person_fields={"tier": "gold", "typo": 1},
                    add_tags=["aep_enriched"], note="n",
                    audit=[("ticket.custom_fields.1", "12.5", "overwrite"),
                           ("ticket.custom_fields.2", "unknown", "overwrite"),
                           ("user.user_fields.typo", "1", "overwrite"), ("ticket.note", None, "once")])
     fitted, skips = fit_plan(planned, catalog)
-    assert fitted.fields == {"1": 12.5} and fitted.user_fields == {"tier": "gold"}
+    assert fitted.fields == {"1": 12.5} and fitted.person_fields == {"tier": "gold"}
     assert fitted.add_tags == ["aep_enriched"] and fitted.note == "n"
     assert [a[0] for a in fitted.audit] == ["ticket.custom_fields.1", "ticket.note"]
     assert [(s.target, s.reason) for s in skips] == [
@@ -72,12 +72,12 @@ def test_mapping_problems_name_the_rule_and_what_zendesk_says():
     catalog = FieldCatalog(ticket={"360001": FieldMeta("decimal", "LTV"),
                                    "360002": FieldMeta("tagger", "Churn", ("churn_high",))},
                            user={"aep_loyalty_tier": FieldMeta("text", "Tier")})
-    rules = (WriteRule("ticket.custom_fields.360001", "lifetime_value"),
-             WriteRule("ticket.custom_fields.360002", "churn_propensity.badge"),
-             WriteRule("ticket.custom_fields.360009", "loyalty_tier"),
-             WriteRule("ticket.tags", "loyalty_tier"),
-             WriteRule("user.user_fields.aep_loyalty_tier", "loyalty_tier"),
-             WriteRule("user.user_fields.nope", "loyalty_tier"))
+    rules = (WriteRule(target("ticket.custom_fields.360001"), "lifetime_value"),
+             WriteRule(target("ticket.custom_fields.360002"), "churn_propensity.badge"),
+             WriteRule(target("ticket.custom_fields.360009"), "loyalty_tier"),
+             WriteRule(target("ticket.tags"), "loyalty_tier"),
+             WriteRule(target("user.user_fields.aep_loyalty_tier"), "loyalty_tier"),
+             WriteRule(target("user.user_fields.nope"), "loyalty_tier"))
     assert mapping_problems(manifest, rules, catalog) == [
         "ticket.custom_fields.360002 (churn_propensity.badge): Zendesk field 'Churn' is tagger; mapped values "
         "high, medium, low are not among its options (churn_high)",

@@ -131,7 +131,7 @@ def test_note_says_hidden_and_never_the_value():
 
 
 ZENDESK_STATE = RecordState(fields={"360001": None, "360002": None, "360003": None}, tags=frozenset({"web"}),
-                            user_fields={})
+                            person_fields={})
 
 
 def test_plan_writes_neither_churn_nor_audiences_when_consent_is_denied():
@@ -150,7 +150,7 @@ def test_plan_writes_neither_churn_nor_audiences_when_consent_is_denied():
 def test_plan_removes_what_the_connector_wrote_before_consent_was_withdrawn():
     spec = default_manifest().writeback["zendesk"]
     state = RecordState(fields={"360001": 2450.5, "360002": "high", "360003": "gold"},
-                        tags=frozenset({"web", "aep_churn_high", "aep_tier_gold", "aep_enriched"}), user_fields={})
+                        tags=frozenset({"web", "aep_churn_high", "aep_tier_gold", "aep_enriched"}), person_fields={})
     last = {"ticket.custom_fields.360002": "high", "ticket.tags.aep_churn_high": "aep_churn_high",
             "ticket.custom_fields.360001": "2450.5"}
     changes = plan(card=_card("n"), spec=spec, state=state, last_written=last, note_needed=False)
@@ -164,7 +164,7 @@ def test_plan_removes_what_the_connector_wrote_before_consent_was_withdrawn():
 def test_plan_keeps_an_agents_edit_of_a_withheld_field():
     spec = default_manifest().writeback["zendesk"]
     state = RecordState(fields={"360001": 2450.5, "360002": "medium", "360003": "gold"},
-                        tags=frozenset({"aep_churn_medium"}), user_fields={})
+                        tags=frozenset({"aep_churn_medium"}), person_fields={})
     last = {"ticket.custom_fields.360002": "high"}  # the agent changed high → medium; the tag was theirs
     changes = plan(card=_card("n"), spec=spec, state=state, last_written=last, note_needed=False)
     assert "360002" not in changes.fields and changes.remove_tags == []

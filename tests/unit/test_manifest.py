@@ -64,5 +64,5 @@ def test_writeback_rules_are_parsed():
     zendesk = manifest.writeback["zendesk"]
     assert zendesk.note is True and zendesk.marker_tag == "aep_enriched"
     rule = zendesk.rules[1]
-    assert (rule.target, rule.value, rule.field_key, rule.policy) == (
+    assert (str(rule.target), rule.value, rule.field_key, rule.policy) == (
         "ticket.custom_fields.360002", "churn_propensity.badge", "churn_propensity", "overwrite")

@@ -32,7 +32,7 @@ def by_target(rows: list[Change]) -> dict[str, Change]:
     return {r.target: r for r in rows if r.target != "ticket.tags"}
 
 
-BLANK = RecordState(fields={"360001": None, "360002": None, "360003": None}, tags=frozenset(), user_fields={})
+BLANK = RecordState(fields={"360001": None, "360002": None, "360003": None}, tags=frozenset(), person_fields={})
 
 
 @pytest.mark.parametrize("state, target, action, policy, old, new", [
@@ -41,7 +41,7 @@ BLANK = RecordState(fields={"360001": None, "360002": None, "360003": None}, tag
     (RecordState(fields={"360003": "silver"}), "ticket.custom_fields.360003", "keep", "fill_blank", "silver", "gold"),
     (RecordState(fields={"360001": "2450.50"}), "ticket.custom_fields.360001", "keep", "unchanged", "2450.50",
      2450.5),
-    (RecordState(user_fields={"aep_loyalty_tier": "vip"}), "user.user_fields.aep_loyalty_tier", "keep",
+    (RecordState(person_fields={"aep_loyalty_tier": "vip"}), "user.user_fields.aep_loyalty_tier", "keep",
      "never_overwrite_human_edit", "vip", "gold"),
     (BLANK, "ticket.note", "write", "once", None, None),
 ])
@@ -101,7 +101,7 @@ def test_the_token_changes_when_the_diff_does():
 ])
 def test_record_keys(key, ok):
     if ok:
-        assert parse_record(key)[0] in ("zendesk", "salesforce")
+        assert parse_record(key).provider in ("zendesk", "salesforce")
     else:
         with pytest.raises(Exception, match="not a record"):
             parse_record(key)

@@ -8,7 +8,7 @@ import pytest
 from connector import errors
 from connector.adapters.ratelimit import Budget
 from connector.schemas.salesforce import id_checksum, parse_outbound, record_id_ok
-from connector.services.outbound import OutboundGate
+from connector.services.salesforce.outbound import OutboundGate
 
 ORG = "00D5g000004ACMEEA2"
 

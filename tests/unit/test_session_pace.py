@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from connector import errors
-from connector.services.sidebar import SessionPace
+from connector.services.zendesk.sidebar import SessionPace
 
 
 class Clock:

@@ -8,7 +8,7 @@ from connector.core.card import build_card
 from connector.core.manifest import Writeback, WriteRule
 from connector.core.models import Attempt, Card, EventPage
 from connector.core.writeplan import RecordState, plan, resolve, same, should_write, tag_of
-from tests.helpers import default_manifest, fixture, with_consent
+from tests.helpers import default_manifest, fixture, target, wires, with_consent
 
 MATCH = [Attempt("Email", "email", "j***@example.com", "matched", "AEP returned a profile", 0.95)]
 
@@ -55,16 +55,16 @@ def test_resolve_reads_values_badges_and_reserved_names():
     assert resolve(c, "nope") is None
 
 
-ZENDESK = Writeback(note=True, marker_tag="aep_enriched", rules=(
-    WriteRule("ticket.custom_fields.1", "lifetime_value", "overwrite"),
-    WriteRule("ticket.tags", "churn_propensity.badge", prefix="aep_churn_"),
-    WriteRule("user.user_fields.tier", "loyalty_tier", "fill_blank"),
+ZENDESK = Writeback(note=True, marker_tag="aep_enriched", **wires(), rules=(
+    WriteRule(target("ticket.custom_fields.1"), "lifetime_value", "overwrite"),
+    WriteRule(target("ticket.tags"), "churn_propensity.badge", prefix="aep_churn_"),
+    WriteRule(target("user.user_fields.tier"), "loyalty_tier", "fill_blank"),
 ))
 
 
 def test_first_write_has_fields_tags_note_and_marker():
     p = plan(card=card(), spec=ZENDESK, state=RecordState(), last_written={}, note_needed=True)
-    assert p.fields == {"1": 2450.5} and p.user_fields == {"tier": "gold"}
+    assert p.fields == {"1": 2450.5} and p.person_fields == {"tier": "gold"}
     assert p.add_tags == ["aep_churn_high", "aep_enriched"]
     assert p.note.startswith("AEP customer profile\nMatched by Email (j***@example.com), confidence 95%")
     assert ("ticket.note", None, "once") in p.audit and p.reason == "written"
@@ -72,7 +72,7 @@ def test_first_write_has_fields_tags_note_and_marker():
 
 def test_second_write_is_empty():
     state = RecordState(fields={"1": "2450.5"}, tags=frozenset({"aep_churn_high", "aep_enriched"}),
-                        user_fields={"tier": "gold"})
+                        person_fields={"tier": "gold"})
     p = plan(card=card(), spec=ZENDESK, state=state, last_written={}, note_needed=False)
     assert p.empty and p.reason == "unchanged" and p.note is None
 
@@ -87,8 +87,8 @@ def test_nothing_is_written_without_a_trusted_profile(confidence, status, reason
 
 
 def test_enriched_at_only_stamps_a_real_change():
-    spec = Writeback(rules=(WriteRule("Contact.AEP_Lifetime_Value__c", "lifetime_value", "overwrite"),
-                            WriteRule("Contact.AEP_Last_Enriched__c", "enriched_at", "overwrite")))
+    spec = Writeback(rules=(WriteRule(target("Case.AEP_Lifetime_Value__c"), "lifetime_value", "overwrite"),
+                            WriteRule(target("Case.AEP_Last_Enriched__c"), "enriched_at", "overwrite")))
     first = plan(card=card(), spec=spec, state=RecordState(), last_written={}, note_needed=False,
                  now="2026-11-28T18:00:00Z")
     assert first.fields == {"AEP_Lifetime_Value__c": 2450.5, "AEP_Last_Enriched__c": "2026-11-28T18:00:00Z"}

@@ -5,8 +5,8 @@ import pytest
 
 from connector import errors
 from connector.adapters.zendesk import ZendeskAgent
-from connector.core.access import Agent
-from connector.services.zendesk_directory import ZendeskDirectory
+from connector.services.zendesk.access import Agent
+from connector.services.zendesk.directory import ZendeskDirectory
 
 
 class FakeZendesk:

@@ -8,43 +8,18 @@ value is fitted first; one that cannot fit is skipped (and recorded) while the r
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from connector.core.manifest import Manifest, WriteRule
 from connector.core.writeplan import Plan, RecordState, same, tag_of
+from connector.schemas.zendesk import FieldCatalog, FieldMeta
 
 OPTION_TYPES = ("tagger", "dropdown")
 NUMERIC_FORMATS = ("number", "integer", "currency", "percent")
 _TRUE, _FALSE = ("true", "yes", "y", "1", "on"), ("false", "no", "n", "0", "off")
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
 TICKET_SCOPE, USER_SCOPE = "ticket.custom_fields", "user.user_fields"
-
-
-@dataclass(frozen=True)
-class FieldMeta:
-    """One CRM field as its metadata API describes it."""
-
-    type: str
-    title: str
-    options: tuple[str, ...] = ()  # option tag values (tagger, dropdown, multiselect)
-    regexp: str | None = None
-
-
-@dataclass(frozen=True)
-class FieldCatalog:
-    ticket: Mapping[str, FieldMeta] = field(default_factory=dict)  # custom field id (as text) → field
-    user: Mapping[str, FieldMeta] = field(default_factory=dict)  # user field key → field
-
-    def lookup(self, target: str) -> tuple[str, FieldMeta | None] | None:
-        """(name, field) for a ``ticket.custom_fields.<id>`` / ``user.user_fields.<key>`` target."""
-        scope, _, name = target.rpartition(".")
-        if scope == TICKET_SCOPE:
-            return name, self.ticket.get(name)
-        if scope == USER_SCOPE:
-            return name, self.user.get(name)
-        return None
 
 
 class Unfit(ValueError):
@@ -125,11 +100,12 @@ def fit_plan(changes: Plan, catalog: FieldCatalog, state: RecordState | None = N
     skips: list[Skip] = []
     unchanged: set[str] = set()
     fitted: dict[str, dict[str, Any]] = {TICKET_SCOPE: {}, USER_SCOPE: {}}
-    current = {TICKET_SCOPE: state.fields if state else {}, USER_SCOPE: state.user_fields if state else {}}
-    for scope, values in ((TICKET_SCOPE, changes.fields), (USER_SCOPE, changes.user_fields)):
+    current = {TICKET_SCOPE: state.fields if state else {}, USER_SCOPE: state.person_fields if state else {}}
+    for scope, values in ((TICKET_SCOPE, changes.fields), (USER_SCOPE, changes.person_fields)):
+        fields_of = catalog.user if scope == USER_SCOPE else catalog.ticket
         for name, value in values.items():
             target = f"{scope}.{name}"
-            _, meta = catalog.lookup(target) or (name, None)
+            meta = fields_of.get(name)
             if meta is None:
                 kind = "ticket field" if scope == TICKET_SCOPE else "user field"
                 skips.append(Skip(target, f"no such {kind} in the CRM"))
@@ -145,7 +121,7 @@ def fit_plan(changes: Plan, catalog: FieldCatalog, state: RecordState | None = N
                 fitted[scope][name] = value
     left_out = {s.target for s in skips} | unchanged
     audit = [entry for entry in changes.audit if entry[0] not in left_out]
-    result = replace(changes, fields=fitted[TICKET_SCOPE], user_fields=fitted[USER_SCOPE], audit=audit)
+    result = replace(changes, fields=fitted[TICKET_SCOPE], person_fields=fitted[USER_SCOPE], audit=audit)
     if result.empty and not changes.empty:  # an empty plan keeps its own reason (no profile…)
         result.reason = "skipped" if skips else "unchanged"
     return result, skips
@@ -161,7 +137,7 @@ def mapping_problems(manifest: Manifest, rules: tuple[WriteRule, ...], catalog: 
         name, meta = found
         label = f"{rule.target} ({rule.value})"
         if meta is None:
-            kind = "ticket field id" if rule.target.startswith(TICKET_SCOPE) else "user field key"
+            kind = "user field key" if rule.target.on_person else "ticket field id"
             problems.append(f"{label}: Zendesk has no {kind} {name}")
             continue
         reason = _incompatible(manifest, rule, meta)

@@ -13,13 +13,10 @@ from collections.abc import Callable
 from typing import Any
 
 from connector import errors
-from connector.core.catalogfit import Skip, fit_plan
 from connector.core.writeplan import Plan, RecordState
+from connector.services.zendesk.catalog import Skip, fit_plan
 
 log = logging.getLogger(__name__)
-
-SKIPPED = "skipped"  # ledger policy of a planned value that was not written
-
 
 class FittedWrites:
     """A write plan fitted to the Zendesk field metadata, written part by part."""
@@ -41,8 +38,8 @@ class FittedWrites:
     def write_user(self, requester: Any) -> None:
         """One user PUT with the fitted user fields."""
         def write(plan: Plan) -> None:
-            if plan.user_fields:
-                self._zendesk.update_user(requester, plan.user_fields)
+            if plan.person_fields:
+                self._zendesk.update_user(requester, plan.person_fields)
         self._run(write)
 
     def _run(self, write: Callable[[Plan], None]) -> None:

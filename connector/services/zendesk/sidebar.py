@@ -1,4 +1,4 @@
-"""Sidebar use-case: which customer the agent is looking at (the server decides), then their card."""
+"""Zendesk sidebar use-case: which customer the agent is looking at (the server decides), then their card."""
 from __future__ import annotations
 
 import logging
@@ -7,16 +7,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cachetools import TTLCache
 
 from connector import errors
-from connector.core.access import may_see_ticket, may_see_user
+from connector.core.jobkey import JobKey
 from connector.core.lang import ENGLISH, Lang
 from connector.core.models import Card, Contact
 from connector.services.lookup import ProfileLookup
-from connector.services.zendesk_directory import ZendeskDirectory, ticket_facts
+from connector.services.zendesk.access import may_see_ticket, may_see_user
+from connector.services.zendesk.directory import ZendeskDirectory, ticket_facts
+from connector.services.zendesk.tickets import contact_of
 
 if TYPE_CHECKING:
     from connector.adapters.zendesk import Requester
@@ -45,8 +47,12 @@ class SidebarRecord:
     id: int
 
     @property
+    def job_key(self) -> JobKey:
+        return JobKey("zendesk", self.kind, str(self.id))
+
+    @property
     def key(self) -> str:
-        return f"zendesk:{self.kind}:{self.id}"
+        return str(self.job_key)
 
 
 class Sidebar:
@@ -158,35 +164,4 @@ class SessionPace:
 
 
 def _contact(person: Requester | None) -> Contact:
-    if person is None:
-        return Contact()
-    return Contact(email=person.email, phone=person.phone, crm_id=person.external_id,
-                   external_id=person.external_id)
-
-
-SALESFORCE_PREFIXES = {"003": "Contact", "00Q": "Lead", "500": "Case"}
-
-
-class SalesforceCards:
-    """The card for a Salesforce record page: Contact/Lead by their own identities, Case by its contact."""
-
-    def __init__(self, *, lookup: ProfileLookup, salesforce: Any) -> None:
-        self.lookup = lookup
-        self.salesforce = salesforce
-
-    def card(self, record_id: str, *, refresh: bool = False, lang: Lang = ENGLISH) -> Card:
-        if self.salesforce is None:
-            raise errors.ConfigError("Salesforce is not configured (CONNECTOR_SALESFORCE_INSTANCE_URL…)")
-        obj = SALESFORCE_PREFIXES.get(record_id[:3])
-        if obj is None:
-            raise errors.PayloadError("only Contact, Lead and Case records have a profile card",
-                                      code="unsupported_record")
-        if obj == "Case":
-            case = self.salesforce.get("Case", record_id, ["Id", "ContactId"])
-            if not case.get("ContactId"):
-                return self.lookup.by_contact(Contact(), lang=lang)
-            obj, record_id = "Contact", str(case["ContactId"])
-        fields = ["Id", "Email", "Phone"] + (["AEP_CRM_Id__c"] if obj == "Contact" else [])
-        person = self.salesforce.get(obj, record_id, fields)
-        return self.lookup.by_contact(Contact(email=person.get("Email"), phone=person.get("Phone"),
-                                              crm_id=person.get("AEP_CRM_Id__c")), refresh=refresh, lang=lang)
+    return contact_of(person) if person is not None else Contact()

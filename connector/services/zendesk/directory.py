@@ -14,7 +14,7 @@ from typing import Any
 from cachetools import TTLCache
 
 from connector import errors
-from connector.core.access import Agent, TicketFacts
+from connector.services.zendesk.access import Agent, TicketFacts
 
 TTL_S = 30
 MAX_ENTRIES = 2048

@@ -1,0 +1,161 @@
+"""Zendesk, configured: ticket enrichment, the sidebar, webhook and app secrets, install, privacy
+clean-up and ``check`` lines — the provider's side of the shared use-cases."""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from connector import errors
+from connector.core.jobkey import JobKey
+from connector.core.writeplan import same
+from connector.providers import Echo, Shared
+from connector.services.drafts import Draft
+from connector.services.zendesk.catalog import mapping_problems
+from connector.services.zendesk.directory import ZendeskDirectory
+from connector.services.zendesk.install import InstallReport, install_zendesk
+from connector.services.zendesk.sidebar import Sidebar
+from connector.services.zendesk.tickets import CALLS_PER_JOB, Tickets
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_SECRET_KEY = "zendesk.webhook_secret"
+ZAF_KEY_RETRY_S = 30.0
+TICKET, NOTE, TAGS, USER = "ticket.custom_fields", "ticket.note", "ticket.tags", "user.user_fields"
+
+
+class ZendeskService:
+    name = "zendesk"
+
+    def __init__(self, shared: Shared, *, client: Any) -> None:
+        self.shared = shared
+        self.settings = shared.settings
+        self.client = client
+        self.directory = ZendeskDirectory(client)
+        self.tickets = Tickets(zendesk=client, spec=shared.manifest.writeback.get(self.name), lookup=shared.lookup,
+                               ledger=shared.ledger, store=shared.store, lang=shared.lang,
+                               on_ticket_read=self.directory.remember_ticket)
+        self.sidebar = Sidebar(lookup=shared.lookup, directory=self.directory, views=shared.store.views,
+                               records_per_minute=self.settings.sidebar_records_per_minute)
+        self._own_id: int | None = None
+        self._zaf_key: str | None = None
+        self._zaf_key_failure: tuple[float, errors.UpstreamError] | None = None
+
+    # -- start, and what request handlers read -----------------------------------------------
+
+    def start(self) -> None:
+        """Our own Zendesk user (webhooks our updates cause are ignored by it), read once at start."""
+        try:
+            self._own_id = self.client.me()
+        except errors.UpstreamError as exc:
+            log.warning("zendesk.start.me_failed", extra={"reason": exc.code})
+
+    def caused_by_us(self, actor_id: int | None) -> bool:
+        """Without our user id (Zendesk was down at start) a webhook is processed: enrichment is idempotent."""
+        return actor_id is not None and self._own_id is not None and actor_id == self._own_id
+
+    def webhook_secret(self) -> str | None:
+        return self.settings.zendesk_webhook_secret or self.shared.store.get_setting(WEBHOOK_SECRET_KEY)
+
+    def zaf_public_key(self) -> str:
+        if self._zaf_key is None:
+            if self.settings.zendesk_app_public_key:
+                self._zaf_key = self.settings.zendesk_app_public_key
+            elif self.settings.zendesk_app_id:
+                self._zaf_key = self._fetch_zaf_key(self.settings.zendesk_app_id)
+            else:
+                raise errors.ConfigError("set CONNECTOR_ZENDESK_APP_PUBLIC_KEY or CONNECTOR_ZENDESK_APP_ID for "
+                                         "the sidebar")
+        return self._zaf_key
+
+    def _fetch_zaf_key(self, app_id: str) -> str:
+        """The app's key from Zendesk; a failure is remembered for a while, so that unauthenticated
+        sidebar loads cannot make one Zendesk call each while Zendesk is failing."""
+        failed = self._zaf_key_failure
+        if failed is not None and failed[0] > time.monotonic():
+            raise failed[1]
+        try:
+            return self.client.public_key(app_id)
+        except errors.UpstreamError as exc:
+            self._zaf_key_failure = (time.monotonic() + ZAF_KEY_RETRY_S, exc)
+            raise
+
+    # -- enrichment -------------------------------------------------------------------------
+
+    def reserve(self) -> None:
+        self.client.reserve(CALLS_PER_JOB)
+
+    def draft(self, key: JobKey, *, note_written: bool | None = None) -> Draft:
+        return self.tickets.draft(key, note_written=note_written)
+
+    def write(self, draft: Draft) -> tuple[str, bool]:
+        return self.tickets.write(draft)
+
+    def install(self, *, endpoint: str, dry_run: bool = False) -> InstallReport:
+        return install_zendesk(self.client, endpoint=endpoint, dry_run=dry_run,
+                               store_secret=lambda s: self.shared.store.put_setting(WEBHOOK_SECRET_KEY, s))
+
+    # -- privacy and check ------------------------------------------------------------------
+
+    def clear(self, key: JobKey, written: dict[str, str | None]) -> tuple[list[str], list[str]]:
+        ticket = self.client.read_ticket(int(key.id))
+        fields, tags, user_keys, kept = [], [], [], []
+        for target, value in written.items():
+            scope, _, name = target.rpartition(".")
+            if target == NOTE:
+                kept.append(f"{key}/{target}")  # comments cannot be deleted through the API; redact in Zendesk
+            elif scope == TAGS:
+                if name in ticket.tags:
+                    tags.append(name)
+            elif scope == TICKET and same(ticket.custom_fields.get(name), value):
+                fields.append(name)
+            elif scope == USER and ticket.requester and same(ticket.requester.user_fields.get(name), value):
+                user_keys.append(name)
+            else:
+                kept.append(f"{key}/{target}")
+        self.client.clear_ticket(ticket.id, custom_fields=fields, remove_tags=tags)
+        if ticket.requester is not None:
+            self.client.clear_user_fields(ticket.requester.id, user_keys)
+        cleared = ([f"{key}/{TICKET}.{f}" for f in fields] + [f"{key}/{TAGS}:{t}" for t in tags]
+                   + [f"{key}/{USER}.{k}" for k in user_keys])
+        return cleared, kept
+
+    def check(self, echo: Echo) -> int:
+        failures = 0
+        for label, step in (("Zendesk API", lambda: f"authenticated as user {self.client.me()}"),
+                            ("Zendesk webhook secret", self._secret_line), ("Zendesk fields", self._fields_line)):
+            try:
+                echo(f"ok   {label}: {step()}")
+            except errors.ConnectorError as exc:
+                failures += 1
+                echo(f"FAIL {label}: {exc.message}")
+            except _Problems as problems:
+                failures += len(problems.lines)
+                for line in problems.lines:
+                    echo(f"FAIL {label}: writeback.zendesk {line}")
+        return failures
+
+    def _secret_line(self) -> str:
+        if not self.webhook_secret():
+            raise errors.ConfigError("none: set CONNECTOR_ZENDESK_WEBHOOK_SECRET or run `aep-connector zendesk "
+                                     "install`")
+        return "configured"
+
+    def _fields_line(self) -> str:
+        """Each write rule against the live field metadata: one line per problem."""
+        spec = self.shared.manifest.writeback.get(self.name)
+        if spec is None:
+            return "no writeback.zendesk rules"
+        problems = mapping_problems(self.shared.manifest, spec.rules, self.client.field_catalog(refresh=True))
+        if problems:
+            raise _Problems(problems)
+        return "every mapped ticket field id and user field key exists and takes its value"
+
+    def close(self) -> None:
+        return None
+
+
+class _Problems(Exception):
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__(f"{len(lines)} problem(s)")
+        self.lines = lines
