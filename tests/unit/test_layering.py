@@ -51,3 +51,47 @@ def test_layers_do_not_reach_past_their_neighbours(layer, forbidden):
     for path in modules(layer):
         for name in imports(path):
             assert not name.startswith(forbidden), f"{layer}/{path.name} imports {name}"
+
+
+# -- one shape per CRM: shared code never names a provider ------------------------------------
+
+SHARED = ["core", "services/cache.py", "services/drafts.py", "services/jobs.py", "services/ledger.py",
+          "services/lookup.py", "services/preview.py", "services/privacy.py", "runtime.py", "checks.py", "demo.py",
+          "web/__init__.py", "web/api.py", "web/errors.py", "web/body.py", "jobs", "store"]
+
+
+def shared_modules() -> list[Path]:
+    found: list[Path] = []
+    for entry in SHARED:
+        path = PACKAGE / entry
+        found.extend(sorted(path.rglob("*.py")) if path.is_dir() else [path])
+    return found
+
+
+def code_without_comments(path: Path) -> str:
+    import io
+    import tokenize
+
+    tokens = tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline)
+    return " ".join(t.string for t in tokens if t.type != tokenize.COMMENT)
+
+
+@pytest.mark.parametrize("path", shared_modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_shared_code_names_no_provider(path):
+    """Shared modules loop over the registry; a CRM's name appears in them only in comments."""
+    code = code_without_comments(path).lower()
+    assert "zendesk" not in code and "salesforce" not in code, f"{path.relative_to(PACKAGE)} names a provider"
+    for name in imports(path):
+        parts = name.split(".")
+        assert not any(p.startswith(("zendesk", "salesforce")) for p in parts), f"{path.name} imports {name}"
+
+
+def test_the_registry_lists_each_provider_once_and_core_knows_none():
+    from connector import providers
+
+    names = providers.names()
+    assert len(names) == len(set(names)) and {"zendesk", "salesforce"} <= set(names)
+    for provider in providers.all_providers():  # one file per layer, the same name in each
+        for layer in ("web", "adapters", "schemas", "services", "providers"):
+            assert (PACKAGE / layer / f"{provider.name}.py").exists() or (PACKAGE / layer / provider.name).is_dir(), \
+                f"{provider.name} has no {layer}/{provider.name}"
