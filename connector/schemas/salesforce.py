@@ -9,7 +9,8 @@ from marshmallow import EXCLUDE, Schema, fields, post_load, validate
 
 EVENTS = {"case_created": "Case", "case_changed": "Case", "contact_changed": "Contact", "lead_changed": "Lead"}
 RECORD_ID_RE = re.compile(r"[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?")
-RECORD_ID = validate.Regexp(RECORD_ID_RE, error="a 15- or 18-character Salesforce id")
+# anchored at both ends: Regexp matches at the start only, and "$" lets a trailing newline through
+RECORD_ID = validate.Regexp(r"\A[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?\Z", error="a 15- or 18-character Salesforce id")
 
 
 @dataclass(frozen=True)

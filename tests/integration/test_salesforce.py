@@ -82,7 +82,8 @@ def test_a_second_run_writes_nothing_and_one_record_uses_one_patch(sfclient, sfr
 
 def _bad_signature(body):
     raw, headers = signed(body)
-    return raw, {**headers, "X-Connector-Signature": "A" + headers["X-Connector-Signature"][1:]}
+    good = headers["X-Connector-Signature"]
+    return raw, {**headers, "X-Connector-Signature": ("B" if good[0] == "A" else "A") + good[1:]}  # always altered
 
 
 def _replayed(body):
@@ -370,3 +371,12 @@ def test_query_follows_next_records_url(sfruntime, sf):
     records = sfruntime.provider("salesforce").client.query("Contact", ["Id"], limit=20)
     assert len(records) == 20 and len({r["Id"] for r in records}) == 20
     assert len(sf.world.calls("/services/data/v59.0/query/", "GET")) == 3
+
+
+@pytest.mark.parametrize("record", ["000000000000000!", "5005g0000000001AAA\n", "5005g0000000001AAA!!"])
+def test_a_record_id_with_anything_after_it_is_refused_not_queued(sfclient, sfruntime, record):
+    """The id must be the whole value (a prefix match once let such ids through as job keys)."""
+    raw, headers = signed({"event": "case_created", "recordId": record})
+    response = sfclient.post("/salesforce/events", data=raw, headers=headers)
+    assert response.status_code == 422 and response.get_json()["error"] == "invalid_payload"
+    assert sfruntime.store.list_jobs() == []
