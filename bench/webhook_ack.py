@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from results_io import publish
 
-from connector.sandbox.zendesk_hooks import sign
+from connector.sandbox.zendesk.hooks import sign
 
 SECRET = "bench-secret"
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"

@@ -5,7 +5,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from connector.sandbox.zendesk_hooks import sign
+from connector.sandbox.zendesk.hooks import sign
 
 FIXTURES = Path(__file__).parent / "fixtures" / "zendesk"
 

@@ -15,7 +15,7 @@ from schemathesis.core import NotSet
 
 from connector import create_app
 from connector.runtime import build_runtime
-from connector.sandbox.zendesk_hooks import sign
+from connector.sandbox.zendesk.hooks import sign
 from connector.web.openapi import build_document
 from connector.web.verify import callout_signature
 from tests.hostile.conftest import (

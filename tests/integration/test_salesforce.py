@@ -231,7 +231,7 @@ def test_profile_refuses_other_ids(sfclient, record, status):
 
 
 def test_outbound_message_is_acked_after_every_notification_is_queued(sfruntime, sf, connector_server_sf):
-    from connector.sandbox.salesforce_outbound import envelope, send
+    from connector.sandbox.salesforce.outbound import envelope, send
 
     contact = sf.world.records["Contact"][record_id("Contact", 3)]
     body = envelope([("Contact", {"Id": contact["Id"], "Email": contact["Email"]}),
@@ -247,7 +247,7 @@ def test_outbound_message_is_acked_after_every_notification_is_queued(sfruntime,
 
 
 def test_outbound_from_another_org_is_refused_with_a_fault(sfclient, sfruntime):
-    from connector.sandbox.salesforce_outbound import envelope
+    from connector.sandbox.salesforce.outbound import envelope
 
     response = sfclient.post("/salesforce/outbound", data=envelope([("Contact", {"Id": CONTACT})],
                                                                    org_id="00D5g000004OTHERA2"))
@@ -256,7 +256,7 @@ def test_outbound_from_another_org_is_refused_with_a_fault(sfclient, sfruntime):
 
 
 def test_fifteen_character_org_id_matches(sfclient, sfruntime, sf):
-    from connector.sandbox.salesforce_outbound import envelope
+    from connector.sandbox.salesforce.outbound import envelope
 
     response = sfclient.post("/salesforce/outbound", data=envelope([("Contact", {"Id": CONTACT})],
                                                                    org_id="00D5g000004ACME",
@@ -282,7 +282,7 @@ def test_hostile_or_malformed_soap_is_refused(sfclient, sfruntime, body):
 def test_outbound_sender_retries_until_acknowledged(sfsettings, sf):
     from connector import create_app
     from connector.runtime import build_runtime
-    from connector.sandbox.salesforce_outbound import envelope, send
+    from connector.sandbox.salesforce.outbound import envelope, send
     from connector.sandbox.server import ServerThread
 
     runtime = build_runtime(sfsettings.replace(salesforce_org_id=None))  # misconfigured at first: faults

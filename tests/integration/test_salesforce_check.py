@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from connector.cli import main
 from connector.config import DEFAULT_MAPPING
-from connector.sandbox.salesforce_fields import with_field
+from connector.sandbox.salesforce.fields import with_field
 
 
 def run_check(s, mapping=None):

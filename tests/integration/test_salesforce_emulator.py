@@ -14,8 +14,8 @@ from simple_salesforce.exceptions import SalesforceMalformedRequest, SalesforceR
 from connector.adapters.http import pinned_session
 from connector.sandbox import seed
 from connector.sandbox.salesforce import CLIENT_ID, USERNAME, record_id
-from connector.sandbox.salesforce_fields import load_schema, sfdx_objects_dir, with_field
-from connector.sandbox.salesforce_records import canonical_id
+from connector.sandbox.salesforce.fields import load_schema, sfdx_objects_dir, with_field
+from connector.sandbox.salesforce.records import canonical_id
 
 CONTACT = record_id("Contact", 1)
 CASE = record_id("Case", 1)

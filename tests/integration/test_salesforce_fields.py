@@ -6,7 +6,7 @@ import pytest
 
 from connector.sandbox import seed
 from connector.sandbox.salesforce import record_id
-from connector.sandbox.salesforce_fields import with_field
+from connector.sandbox.salesforce.fields import with_field
 
 CASE = record_id("Case", 1)
 CONTACT = record_id("Contact", 1)

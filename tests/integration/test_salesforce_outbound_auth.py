@@ -13,7 +13,7 @@ from connector.adapters.ratelimit import Budget
 from connector.runtime import build_runtime
 from connector.sandbox.faults import Scripted
 from connector.sandbox.salesforce import ORG_ID, record_id
-from connector.sandbox.salesforce_outbound import envelope
+from connector.sandbox.salesforce.outbound import envelope
 from connector.services.salesforce.outbound import OutboundGate
 
 CONTACT = record_id("Contact", 1)

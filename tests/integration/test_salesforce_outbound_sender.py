@@ -7,7 +7,7 @@ import pytest
 from flask import Flask, Response
 
 from connector.sandbox.salesforce import record_id
-from connector.sandbox.salesforce_outbound import envelope, send
+from connector.sandbox.salesforce.outbound import envelope, send
 from connector.sandbox.server import ServerThread
 
 SOAP = '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"{ns}><soapenv:Body>{body}' \

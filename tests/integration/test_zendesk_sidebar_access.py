@@ -12,7 +12,7 @@ from connector.cli import main
 from connector.runtime import build_runtime
 from connector.sandbox import seed
 from connector.sandbox.zendesk import INTEGRATION_USER_ID
-from connector.sandbox.zendesk_agents import ASSIGNED_AGENT, GROUPS_AGENT, ORG_AGENT, SUSPENDED_AGENT
+from connector.sandbox.zendesk.agents import ASSIGNED_AGENT, GROUPS_AGENT, ORG_AGENT, SUSPENDED_AGENT
 from tests.integration.test_zendesk_sidebar import card, open_sidebar, session_of
 
 

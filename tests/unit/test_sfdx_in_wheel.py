@@ -7,7 +7,7 @@ import importlib.util
 import json
 from pathlib import Path
 
-from connector.sandbox.salesforce_fields import SOURCE_OBJECTS, load_schema, sfdx_objects_dir
+from connector.sandbox.salesforce.fields import SOURCE_OBJECTS, load_schema, sfdx_objects_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 

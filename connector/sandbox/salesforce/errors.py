@@ -1,6 +1,8 @@
-"""Unknown routes and wrong methods of the Salesforce emulator's REST API answer as Salesforce does:
-a JSON error list (reference §2.1, §2.2), never an HTML page."""
+"""Errors of the Salesforce emulator's REST API as Salesforce answers them: a JSON error list
+(reference §2.1, §2.2), unknown routes and wrong methods included, never an HTML page."""
 from __future__ import annotations
+
+from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
@@ -8,7 +10,17 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 REST_PREFIX = "/services/data/"
 
 
+def error_list(status: int, code: str, message: str, fields: list | None = None):
+    """One error in Salesforce's list shape, with its status."""
+    body: dict[str, Any] = {"message": message, "errorCode": code}
+    if fields is not None:
+        body["fields"] = fields
+    return jsonify([body]), status
+
+
 def register(app: Flask) -> None:
+    """Answer the REST API's 404 and 405 with Salesforce's error list."""
+
     @app.errorhandler(NotFound)
     @app.errorhandler(MethodNotAllowed)
     def rest_error(exc: HTTPException) -> HTTPException | tuple[Response, int]:

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from connector.sandbox.salesforce_fields import SfField
+from connector.sandbox.salesforce.fields import SfField
 
 TEXT = {"string", "textarea", "picklist", "email", "phone", "reference", "id"}
 NUMBER = {"double", "currency", "percent", "int"}

@@ -10,27 +10,22 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 
-from connector.sandbox.zendesk_paging import BadCursor, bad_cursor_body, cursor_page
+from connector.sandbox.zendesk.gate import not_found
+from connector.sandbox.zendesk.paging import BadCursor, bad_cursor_body, cursor_page
 
 BULK_MAX = 100
 SEARCHABLE = ("email", "phone", "external_id", "name", "id")
 
 
-def register(app: Flask, world: Any) -> None:  # noqa: C901 - one route table, kept together
+def register(app: Flask, world: Any) -> None:
     """Add the routes to the emulator's app; ``world`` is its ZendeskWorld."""
-
-    def listing(key: str, items: list) -> Response:
-        return jsonify({key: items, "next_page": None, "previous_page": None, "count": len(items)})
-
-    def not_found():
-        return jsonify(error="RecordNotFound", description="Not found"), 404
 
     @app.get("/api/v2/users/search.json")
     def users_search():
         external_id = request.args.get("external_id")
         if external_id is not None:
-            return listing("users", [u for u in world.users.values() if u.get("external_id") == external_id])
-        return listing("users", [u for u in world.users.values() if _matches(u, request.args.get("query", ""))])
+            return _listing("users", [u for u in world.users.values() if u.get("external_id") == external_id])
+        return _listing("users", [u for u in world.users.values() if _matches(u, request.args.get("query", ""))])
 
     @app.get("/api/v2/search.json")
     def search():
@@ -52,12 +47,12 @@ def register(app: Flask, world: Any) -> None:  # noqa: C901 - one route table, k
         else:
             by_external = {u.get("external_id"): u for u in world.users.values() if u.get("external_id")}
             found = [by_external[v] for v in values if v in by_external]
-        return listing("users", found)
+        return _listing("users", found)
 
     @app.get("/api/v2/users/<int:user_id>/identities.json")
     def identities(user_id: int):
         user = world.users.get(user_id)
-        return listing("identities", user_identities(user)) if user else not_found()
+        return _listing("identities", user_identities(user)) if user else not_found()
 
     @app.route("/api/v2/tickets/<int:ticket_id>/tags.json", methods=["GET", "POST", "DELETE"])
     def ticket_tags(ticket_id: int):
@@ -80,6 +75,11 @@ def register(app: Flask, world: Any) -> None:  # noqa: C901 - one route table, k
             return jsonify(cursor_page(list(world.trigger_categories.values()), "trigger_categories"))
         except BadCursor:
             return jsonify(bad_cursor_body()), 400
+
+
+def _listing(key: str, items: list) -> Response:
+    """An offset-paginated list body with no further page (§3.4)."""
+    return jsonify({key: items, "next_page": None, "previous_page": None, "count": len(items)})
 
 
 def user_identities(user: dict) -> list[dict]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask, jsonify
 
-from connector.sandbox.zendesk_paging import BadCursor, bad_cursor_body, cursor_page
+from connector.sandbox.zendesk.paging import BadCursor, bad_cursor_body, cursor_page
 
 SUPPORT_GROUP, BILLING_GROUP = 10, 20
 CUSTOMER_ORG = 500

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from connector.sandbox.salesforce_fields import SfField
+from connector.sandbox.salesforce.fields import SfField
 
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 _ID = re.compile(r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-5]{3})?$")
@@ -47,6 +47,13 @@ def canonical_id(value: str) -> str | None:
             body[chunk * 5 + j] = ch.upper() if bits >> j & 1 else ch.lower()
     fixed = "".join(body)
     return fixed + _checksum(fixed)
+
+
+def with_attributes(obj: str, record: dict, wanted: list[str] | None, version: str) -> dict:
+    """A record as the REST API returns it: ``attributes`` (type, url), then the wanted fields (all if None)."""
+    fields = wanted or list(record)
+    return {"attributes": {"type": obj, "url": f"/services/data/v{version}/sobjects/{obj}/{record['Id']}"},
+            **{f: record.get(f) for f in fields}}
 
 
 class QueryError(Exception):

@@ -12,8 +12,8 @@ import requests
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
-from connector.sandbox.salesforce import ORG_ID
-from connector.sandbox.salesforce_records import canonical_id
+from connector.sandbox.salesforce.records import canonical_id
+from connector.sandbox.salesforce.state import ORG_ID
 
 SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 OUTBOUND_NS = "http://soap.sforce.com/2005/09/outbound"
