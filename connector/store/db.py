@@ -1,7 +1,9 @@
 """Queries over the tables; every write is one short transaction."""
 from __future__ import annotations
 
+import logging
 import os
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -10,7 +12,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, delete, event, func, insert, select, text, update
+from sqlalchemy import create_engine, delete, event, func, insert, select, text, true, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -23,6 +25,8 @@ CLAIM_EARLY = timedelta(seconds=1)  # scheduled tasks may start a moment before 
 IDENTITY_POLICY = "identity"  # audit rows holding the SHA-256 of an identity of the person written for
 FORGOTTEN = "forgotten"
 MIN_MATCHED_VALUE = 5  # an audit value equal to the identity counts only if it is not a short, common value
+
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
@@ -44,6 +48,7 @@ class JobRow:
     last_error: str | None
     next_attempt_at: datetime | None
     updated_at: datetime
+    lease: str | None = None  # the claim's token: pass it to finish, retry_later, dead or release
 
 
 @dataclass(frozen=True)
@@ -131,7 +136,8 @@ class Store:
             result = conn.execute(update(jobs).where(
                 jobs.c.record_key == record_key,
                 ((jobs.c.status == "pending") & due) | ((jobs.c.status == "running") & (jobs.c.lease_until < now)),
-            ).values(status="running", lease_until=now + self.lease, attempts=jobs.c.attempts + 1, updated_at=now))
+            ).values(status="running", lease_until=now + self.lease, lease_token=_token(),
+                     attempts=jobs.c.attempts + 1, updated_at=now))
             if result.rowcount != 1:
                 return None
             return _job(conn.execute(select(jobs).where(jobs.c.record_key == record_key)).one())
@@ -148,8 +154,8 @@ class Store:
                     try:
                         conn.execute(insert(jobs).values(record_key=record_key, provider=provider, status="running",
                                                          attempts=0, note_written=False, next_attempt_at=now,
-                                                         lease_until=now + self.lease, created_at=now,
-                                                         updated_at=now))
+                                                         lease_until=now + self.lease, lease_token=_token(),
+                                                         created_at=now, updated_at=now))
                     except IntegrityError:
                         raise _Seen from None  # another writer created it a moment ago
                     previous = None
@@ -157,7 +163,7 @@ class Store:
                     free = (jobs.c.status != "running") | (jobs.c.lease_until < now)
                     result = conn.execute(update(jobs).where(
                         jobs.c.record_key == record_key, jobs.c.status == row.status, free,
-                    ).values(status="running", lease_until=now + self.lease, updated_at=now))
+                    ).values(status="running", lease_until=now + self.lease, lease_token=_token(), updated_at=now))
                     if result.rowcount != 1:
                         return None
                     previous = "pending" if row.status == "running" else row.status
@@ -165,24 +171,31 @@ class Store:
         except _Seen:
             return None
 
-    def release(self, record_key: str, *, previous: str | None) -> None:
+    # finish, retry_later, dead and release settle a claimed job. Given the claim's ``lease`` (JobRow.lease) they
+    # change nothing, and return False, once another claim has taken the job since: a worker that stalled past its
+    # lease must not overwrite the state of the worker that took over. Without ``lease`` they settle the job
+    # whoever holds it (the behaviour before lease tokens).
+
+    def release(self, record_key: str, *, previous: str | None, lease: str | None = None) -> bool:
         """Give back a lease taken by ``claim_now`` when nothing was written: the job is as it was."""
         if previous is None:
             with self.engine.begin() as conn:
-                conn.execute(delete(jobs).where(jobs.c.record_key == record_key, jobs.c.status == "running"))
-            return
-        self._set(record_key, status=previous, lease_until=None)
+                result = conn.execute(delete(jobs).where(jobs.c.record_key == record_key, jobs.c.status == "running",
+                                                         _held(lease)))
+            return _settled(result.rowcount, record_key, lease)
+        return self._set(record_key, lease, status=previous, lease_until=None)
 
-    def finish(self, record_key: str, *, outcome: str, note_written: bool) -> None:
-        self._set(record_key, status="done", outcome=outcome, note_written=note_written, lease_until=None,
-                  last_error=None)
+    def finish(self, record_key: str, *, outcome: str, note_written: bool, lease: str | None = None) -> bool:
+        return self._set(record_key, lease, status="done", outcome=outcome, note_written=note_written,
+                         lease_until=None, last_error=None)
 
-    def retry_later(self, record_key: str, *, delay: float, error: str) -> None:
-        self._set(record_key, status="pending", lease_until=None, last_error=error[:500],
-                  next_attempt_at=self.clock() + timedelta(seconds=delay))
+    def retry_later(self, record_key: str, *, delay: float, error: str, lease: str | None = None) -> bool:
+        return self._set(record_key, lease, status="pending", lease_until=None, last_error=error[:500],
+                         next_attempt_at=self.clock() + timedelta(seconds=delay))
 
-    def dead(self, record_key: str, *, error: str) -> None:
-        self._set(record_key, status="dead", lease_until=None, last_error=error[:500], outcome="dead_letter")
+    def dead(self, record_key: str, *, error: str, lease: str | None = None) -> bool:
+        return self._set(record_key, lease, status="dead", lease_until=None, last_error=error[:500],
+                         outcome="dead_letter")
 
     def requeue(self, record_key: str) -> bool:
         """Put a dead (or done) job back to pending, with fresh attempts (``jobs retry``)."""
@@ -195,7 +208,8 @@ class Store:
 
     def due(self, *, grace: timedelta = timedelta(seconds=30), limit: int = 500) -> list[str]:
         """Jobs a sweeper should enqueue again: pending past their time, or running past their lease
-        (their worker died). They become pending as of now, so the next sweep does not send them again."""
+        (their worker died). They become pending as of now, so the next sweep does not send them again. Their lease
+        token stays: a worker that was only slow may still settle the job, until another claim takes it."""
         now = self.clock()
         with self.engine.begin() as conn:
             keys = [r.record_key for r in conn.execute(select(jobs.c.record_key).where(
@@ -229,10 +243,11 @@ class Store:
         with self.engine.connect() as conn:
             return [_job(r) for r in conn.execute(query).all()]
 
-    def _set(self, record_key: str, **values: Any) -> None:
+    def _set(self, record_key: str, lease: str | None, **values: Any) -> bool:
         with self.engine.begin() as conn:
-            conn.execute(update(jobs).where(jobs.c.record_key == record_key).values(
-                updated_at=self.clock(), **values))
+            result = conn.execute(update(jobs).where(jobs.c.record_key == record_key, _held(lease)).values(
+                updated_at=self.clock(), lease_token=None, **values))
+        return _settled(result.rowcount, record_key, lease)
 
     # -- audit ledger --------------------------------------------------------------------------
 
@@ -369,7 +384,23 @@ def migrate(engine: Engine) -> None:
 def _job(row: Any) -> JobRow:
     m = row._mapping
     return JobRow(m["record_key"], m["provider"], m["status"], m["attempts"], bool(m["note_written"]),
-                  m["outcome"], m["last_error"], _aware(m["next_attempt_at"]), _aware(m["updated_at"]) or utcnow())
+                  m["outcome"], m["last_error"], _aware(m["next_attempt_at"]), _aware(m["updated_at"]) or utcnow(),
+                  m["lease_token"])
+
+
+def _token() -> str:
+    return secrets.token_hex(16)
+
+
+def _held(lease: str | None) -> Any:
+    """The condition that the claim holding ``lease`` is still the job's latest (any holder when None)."""
+    return true() if lease is None else jobs.c.lease_token == lease
+
+
+def _settled(rowcount: int, record_key: str, lease: str | None) -> bool:
+    if rowcount != 1 and lease is not None:
+        log.warning("store.job.lease_lost", extra={"job": record_key})
+    return rowcount == 1
 
 
 def _aware(moment: datetime | None) -> datetime | None:
