@@ -1,7 +1,8 @@
 """Adobe Experience Platform: IMS token, Profile Access, merge policies, segment names.
 
 Wire facts: ../shared/reference/aep.md (sections cited inline). Every method is one remote call
-(events follow ``_links.next`` pages, a bounded few); library objects never leave this module.
+(events follow ``_links.next`` pages, a bounded few); library objects never leave this module and
+its two helpers, ``aep_auth`` (the IMS token) and ``aep_bodies`` (reading the answers).
 """
 from __future__ import annotations
 
@@ -16,16 +17,24 @@ import requests
 from cachetools import TTLCache
 
 from connector import errors
-from connector.adapters.http import RetryPolicy, build_session, describe_body, error_from_response, send
+from connector.adapters.aep_auth import ImsAuth
+from connector.adapters.aep_bodies import (
+    SERVICE,
+    events_from,
+    fields_param,
+    json_body,
+    names_namespace,
+    namespace_unknown,
+    profiles_from,
+    unprocessable,
+)
+from connector.adapters.http import RetryPolicy, build_session, error_from_response, send
 from connector.config import Settings
 from connector.core.lang import N_
 from connector.core.models import Event, EventPage, Identity, Profile
-from connector.core.timeparse import parse_timestamp
 
 log = logging.getLogger(__name__)
 
-SERVICE = "AEP"
-TOKEN_PATH = "/ims/token/v3"
 ENTITIES_PATH = "/data/core/ups/access/entities"
 ACCESS_PREFIX = "/data/core/ups/access"  # _links.next.href starts with /entities (§2.4)
 MERGE_POLICIES_PATH = "/data/core/ups/config/mergePolicies"
@@ -34,65 +43,9 @@ SEGMENTS_BULK_PATH = "/data/core/ups/segment/definitions/bulk-get"
 NAMESPACES_PATH = "/data/core/idnamespace/identities"
 PROFILE_SCHEMA = "_xdm.context.profile"
 EVENT_SCHEMA = "_xdm.context.experienceevent"
-TOO_MANY_IDENTITIES = "too many related identities"
 EVENTS_UNAVAILABLE = N_("Recent activity is not available for this AEP credential or licence.")
 EVENTS_FAILED = N_("Recent activity could not be loaded from AEP just now.")
 SEGMENT_NAME_TTL = 3600
-
-
-class ImsAuth(requests.auth.AuthBase):
-    """OAuth Server-to-Server bearer token (§1.1), cached, shared by threads, refreshed early."""
-
-    def __init__(self, *, settings: Settings, session: requests.Session, policy: RetryPolicy,
-                 verify: str | bool, clock: Callable[[], float] = time.monotonic) -> None:
-        self._settings = settings
-        self._session = session
-        self._policy = policy
-        self._verify = verify
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._token: str | None = None
-        self._refresh_at = 0.0
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = f"Bearer {self.token()}"
-        return request
-
-    def token(self) -> str:
-        with self._lock:
-            if self._token is None or self._clock() >= self._refresh_at:
-                self._fetch()
-            assert self._token is not None
-            return self._token
-
-    def invalidate(self, stale: str) -> None:
-        """Forget ``stale`` (after a 401) unless another thread has already replaced it."""
-        with self._lock:
-            if self._token == stale:
-                self._token = None
-
-    def _fetch(self) -> None:
-        s = self._settings
-        response = send(
-            self._session, "POST", s.aep_ims_url.rstrip("/") + TOKEN_PATH, service="Adobe IMS",
-            policy=self._policy, verify=self._verify,
-            data={"grant_type": "client_credentials", "client_id": s.aep_client_id,
-                  "client_secret": s.aep_client_secret, "scope": s.aep_scopes},
-        )
-        if response.status_code != 200:
-            error = error_from_response(response, service="Adobe IMS")
-            if response.status_code in (400, 401, 403):
-                raise errors.UpstreamAuthError(f"Adobe IMS refused the credential ({error.message})",
-                                               service="Adobe IMS", upstream_status=response.status_code)
-            raise error
-        body = _json(response)
-        token, lifetime = body.get("access_token"), body.get("expires_in")
-        if not token or not isinstance(lifetime, (int, float)):
-            raise errors.UpstreamError("Adobe IMS answered without access_token/expires_in", service="Adobe IMS")
-        # /ims/token/v3 gives seconds (§1.1); refresh ahead of expiry, by a tenth of the lifetime at most 5 min.
-        self._token = token
-        self._refresh_at = self._clock() + lifetime - min(300.0, lifetime / 10)
-        log.info("aep.token.fetched", extra={"expires_in": lifetime})
 
 
 class AepClient:
@@ -127,18 +80,18 @@ class AepClient:
     def get_profile(self, identity: Identity, *, fields: Iterable[str]) -> Profile | None:
         """One profile by identity (§2.2); None for 404, an empty 200 or an empty entity (§11.3)."""
         params = {"schema.name": PROFILE_SCHEMA, "entityId": identity.value,
-                  "entityIdNS": identity.namespace, "fields": _fields(fields)}
+                  "entityIdNS": identity.namespace, "fields": fields_param(fields)}
         params.update(self._merge_param())
         response = self._call("GET", self._base + ENTITIES_PATH, params=params, allow=(400, 404, 422))
-        if response.status_code in (400, 404, 422) and _names_namespace(response):
-            raise _namespace_unknown(identity.namespace, response)
+        if response.status_code in (400, 404, 422) and names_namespace(response):
+            raise namespace_unknown(identity.namespace, response)
         if response.status_code == 404:
             return None
         if response.status_code == 422:
-            raise self._unprocessable(response)
+            raise unprocessable(response)
         if response.status_code == 400:
             raise error_from_response(response, service=SERVICE)
-        profiles = _profiles(_json(response))
+        profiles = profiles_from(json_body(response))
         return profiles[0] if profiles else None
 
     def get_profiles(self, identities: Iterable[Identity], *, fields: Iterable[str]) -> list[Profile]:
@@ -150,13 +103,13 @@ class AepClient:
         }
         body.update(self._merge_param())
         response = self._call("POST", self._base + ENTITIES_PATH, json=body, allow=(400, 422))
-        if response.status_code in (400, 422) and _names_namespace(response):
-            raise _namespace_unknown("a requested", response)
+        if response.status_code in (400, 422) and names_namespace(response):
+            raise namespace_unknown("a requested", response)
         if response.status_code == 400:
             raise error_from_response(response, service=SERVICE)
         if response.status_code == 422:
-            raise self._unprocessable(response)
-        return _profiles(_json(response))
+            raise unprocessable(response)
+        return profiles_from(json_body(response))
 
     def get_events(self, identity: Identity, *, limit: int, max_pages: int,
                    fields: Iterable[str] = ()) -> EventPage:
@@ -165,7 +118,7 @@ class AepClient:
                   "relatedEntityId": identity.value, "relatedEntityIdNS": identity.namespace,
                   "orderby": "-timestamp", "limit": str(limit)}
         if fields:
-            params = {**(params or {}), "fields": _fields(fields)}
+            params = {**(params or {}), "fields": fields_param(fields)}
         collected: list[Event] = []
         url: str | None = self._base + ENTITIES_PATH
         try:
@@ -174,8 +127,8 @@ class AepClient:
                 if response.status_code in (403, 404):
                     log.info("aep.events.unavailable", extra={"status": response.status_code})
                     return EventPage(unavailable=EVENTS_UNAVAILABLE)
-                body = _json(response)
-                collected.extend(_events(body))
+                body = json_body(response)
+                collected.extend(events_from(body))
                 url, params = self._next_page(body), None
                 if not url or len(collected) >= limit:
                     break
@@ -202,7 +155,7 @@ class AepClient:
             if self._merge_policy_id is None:
                 response = self._call("GET", self._base + MERGE_POLICIES_PATH,
                                       params={"schema.name": PROFILE_SCHEMA, "default": "true"})
-                children = _json(response).get("children") or []
+                children = json_body(response).get("children") or []
                 default = next((c for c in children if str(c.get("default")).lower() == "true"), None)
                 chosen = default or (children[0] if children else None)
                 self._merge_policy_id = chosen.get("id") if chosen else ""
@@ -223,7 +176,7 @@ class AepClient:
         if missing:
             response = self._call("POST", self._base + SEGMENTS_BULK_PATH,
                                   json={"ids": [{"id": i} for i in missing]}, ok=(200, 207))
-            results = _json(response).get("results") or {}
+            results = json_body(response).get("results") or {}
             fetched = {i: str(d.get("name") or i) for i, d in results.items() if isinstance(d, dict)}
             self._remember_segments(fetched)
             names.update(fetched)
@@ -235,7 +188,7 @@ class AepClient:
         params: dict | None = {"limit": "100"}
         count = 0
         for _ in range(max_pages):
-            body = _json(self._call("GET", url, params=params))
+            body = json_body(self._call("GET", url, params=params))
             segments = body.get("segments") or body.get("children") or []
             self._remember_segments({s["id"]: str(s.get("name") or s["id"]) for s in segments if s.get("id")})
             count += len(segments)
@@ -251,7 +204,7 @@ class AepClient:
             self._segment_names.update(names)
 
     def list_namespaces(self) -> list[dict]:
-        body = _json(self._call("GET", self._base + NAMESPACES_PATH), expect=list)
+        body = json_body(self._call("GET", self._base + NAMESPACES_PATH), expect=list)
         return [n for n in body if isinstance(n, dict)]
 
     # -- plumbing ------------------------------------------------------------------------------
@@ -279,70 +232,3 @@ class AepClient:
         if response.status_code in ok or response.status_code in allow:
             return response
         raise error_from_response(response, service=SERVICE)
-
-    @staticmethod
-    def _unprocessable(response: requests.Response) -> errors.UpstreamError:
-        error = error_from_response(response, service=SERVICE)
-        if TOO_MANY_IDENTITIES in response.text.lower():
-            return errors.ProfileNotServable(
-                N_("AEP does not serve this profile: its identity graph is above the 50-identity guardrail"),
-                service=SERVICE, upstream_status=422)
-        return error
-
-
-def _names_namespace(response: requests.Response) -> bool:
-    """A refusal that is about the identity namespace (§4: a code the sandbox does not define).
-
-    AEP documents no body for it (§2.7), so any 4xx whose error text names the namespace counts;
-    a plain 404 "profile not found" does not.
-    """
-    return "namespace" in describe_body(response).lower()
-
-
-def _namespace_unknown(namespace: str, response: requests.Response) -> errors.NamespaceUnknown:
-    return errors.NamespaceUnknown(f"AEP does not know the identity namespace {namespace} in this sandbox",
-                                   service=SERVICE, upstream_status=response.status_code)
-
-
-def _fields(fields: Iterable[str]) -> str:
-    return ",".join(f.strip() for f in fields if f.strip())  # no spaces (§2.1)
-
-
-def _json(response: requests.Response, expect: type = dict) -> Any:
-    if not response.content.strip():
-        return expect()  # an empty 200 means "nothing" (§11.3)
-    try:
-        body = response.json()
-    except ValueError:
-        raise errors.UpstreamError(f"AEP answered HTTP {response.status_code} with a body that is not JSON",
-                                   service=SERVICE, upstream_status=response.status_code) from None
-    if body is None:
-        return expect()
-    if not isinstance(body, expect):
-        raise errors.UpstreamError("AEP answered with an unexpected JSON shape", service=SERVICE,
-                                   upstream_status=response.status_code)
-    return body
-
-
-def _profiles(body: dict) -> list[Profile]:
-    """Profiles of a map keyed by merged entity id, skipping empty entities and extra keys (§2.2–2.3)."""
-    found = []
-    for key, item in body.items():
-        if not isinstance(item, dict) or not isinstance(item.get("entity"), dict) or not item["entity"]:
-            continue
-        sources = tuple(str(s) for s in item.get("sources") or () if s)
-        found.append(Profile(str(item.get("entityId") or key), item["entity"],
-                             parse_timestamp(item.get("lastModifiedAt")), sources))
-    return found
-
-
-def _events(body: dict) -> list[Event]:
-    out = []
-    for child in body.get("children") or []:
-        if not isinstance(child, dict):
-            continue
-        entity: dict = child["entity"] if isinstance(child.get("entity"), dict) else {}
-        when = parse_timestamp(child.get("timestamp")) or parse_timestamp(entity.get("timestamp"))
-        out.append(Event(str(child.get("entityId") or entity.get("_id") or ""), when,
-                         entity.get("eventType"), entity))
-    return out

@@ -5,20 +5,18 @@ Wire facts: ../shared/reference/salesforce.md. simple-salesforce has no timeouts
 INVALID_SESSION_ID re-authenticates once, and Salesforce's errors are translated here. The org's
 daily usage (``Sforce-Limit-Info``) is read after each call; enrichment throttles on it. Each object's
 ``describe`` is read once and kept (``field_metadata``) until Salesforce answers ``INVALID_FIELD``.
+The OAuth token request and the userinfo check of a session are in ``salesforce_auth``.
 """
 from __future__ import annotations
 
-import base64
 import logging
 import re
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Any
 
-import jwt
 import requests
 from simple_salesforce import Salesforce, format_soql
 from simple_salesforce.exceptions import (
@@ -31,17 +29,13 @@ from simple_salesforce.exceptions import (
 
 from connector import errors
 from connector.adapters.http import pinned_session
+from connector.adapters.salesforce_auth import SERVICE, SessionOwner, log_in, userinfo_owner
 from connector.config import Settings
 from connector.core.fieldfit import FieldMeta
 from connector.metrics import observe_response
 
 log = logging.getLogger(__name__)
 
-SERVICE = "Salesforce"
-API_VERSION = "59.0"
-TOKEN_PATH = "/services/oauth2/token"
-USERINFO_PATH = "/services/oauth2/userinfo"
-USERINFO_TIMEOUT_S = 5.0  # inside an Outbound Message delivery, which Salesforce gives 60 s
 COLLECTION_MAX = 200
 LIMIT_PAUSE_S = 900.0  # TotalRequests: the rolling 24 h allocation frees up slowly (reference §7.2)
 CONCURRENT_PAUSE_S = 5.0
@@ -51,13 +45,6 @@ KINDS = {"string": "text", "textarea": "text", "email": "text", "phone": "text",
          "double": "number", "currency": "number", "percent": "number", "int": "number", "long": "number",
          "datetime": "datetime", "date": "date", "boolean": "boolean", "id": "reference", "reference": "reference"}
 REFRESH_CODES = {"INVALID_FIELD", "INVALID_FIELD_FOR_INSERT_UPDATE"}  # the org's fields changed under us
-
-
-class SessionOwner(NamedTuple):
-    """Whose session it is, as Salesforce's userinfo says."""
-
-    org_id: str
-    user_id: str
 
 
 @dataclass(frozen=True)
@@ -136,35 +123,9 @@ class SalesforceClient:
     def session_owner(self, session_id: str) -> SessionOwner | None:
         """The org and user of a Salesforce session (an Outbound Message's SessionId), or None when
         Salesforce does not accept the session. Asked of the configured instance only, never of a URL in
-        a message.
+        a message."""
+        return userinfo_owner(self._session, base=self._base, session_id=session_id)
 
-        ``GET /services/oauth2/userinfo`` with the session as Bearer token names ``organization_id`` and
-        ``user_id`` (OpenID Connect UserInfo); an unknown or expired token is refused with 401 (403 is
-        read the same).
-        """
-        try:
-            response = self._session.get(self._base + USERINFO_PATH, timeout=USERINFO_TIMEOUT_S, allow_redirects=False,
-                                         headers={"Authorization": f"Bearer {session_id}",
-                                                  "Accept": "application/json"})
-        except requests.Timeout:
-            raise errors.UpstreamUnavailable("Salesforce did not answer in time", service=SERVICE) from None
-        except requests.RequestException:
-            raise errors.UpstreamUnavailable("cannot reach Salesforce", service=SERVICE) from None
-        if response.status_code in (401, 403):
-            return None
-        if response.status_code >= 500 or response.status_code == 429:
-            raise errors.UpstreamUnavailable(f"Salesforce userinfo answered {response.status_code}", service=SERVICE,
-                                             upstream_status=response.status_code)
-        try:
-            body = response.json() if response.status_code == 200 else None
-        except ValueError:
-            body = None
-        org = body.get("organization_id") if isinstance(body, dict) else None
-        if not isinstance(org, str) or not org:
-            raise errors.UpstreamError(f"Salesforce userinfo answered {response.status_code} without an org",
-                                       service=SERVICE, upstream_status=response.status_code)
-        user = body.get("user_id") if isinstance(body, dict) else None
-        return SessionOwner(org_id=org, user_id=user if isinstance(user, str) else "")
     def field_metadata(self, obj: str) -> dict[str, FieldMeta]:
         """The object's fields (local names) from ``describe``: read once, kept until an INVALID_FIELD."""
         cached = self._metadata.get(obj)
@@ -196,44 +157,9 @@ class SalesforceClient:
                 self._sf = self._login()
             return self._sf
 
-    def _grant(self) -> tuple[dict, dict]:
-        """The OAuth request of the configured mode (reference §1.3): JWT bearer, username-password,
-        else client credentials (the default; it needs the org's My Domain URL and a "Run As" user)."""
-        s = self._settings
-        if s.salesforce_username and s.salesforce_private_key:
-            key = s.salesforce_private_key
-            if not key.lstrip().startswith("-----BEGIN"):
-                with open(key, encoding="utf-8") as fh:
-                    key = fh.read()
-            assertion = jwt.encode({"iss": s.salesforce_client_id, "sub": s.salesforce_username,
-                                    "aud": s.salesforce_login_url.rstrip("/"), "exp": int(time.time()) + 180},
-                                   key, algorithm="RS256")
-            return {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion}, {}
-        if s.salesforce_username and s.salesforce_password:
-            return {"grant_type": "password", "client_id": s.salesforce_client_id,
-                    "client_secret": s.salesforce_client_secret, "username": s.salesforce_username,
-                    "password": s.salesforce_password}, {}
-        basic = base64.b64encode(f"{s.salesforce_client_id}:{s.salesforce_client_secret}".encode()).decode()
-        return {"grant_type": "client_credentials"}, {"Authorization": f"Basic {basic}"}
-
     def _login(self) -> Salesforce:
-        form, headers = self._grant()
-        try:
-            response = self._session.post(self._base + TOKEN_PATH, data=form, headers=headers)
-        except requests.RequestException:
-            raise errors.UpstreamUnavailable("cannot reach Salesforce", service=SERVICE) from None
-        try:
-            body = response.json()
-        except ValueError:
-            body = {}
-        body = body if isinstance(body, dict) else {}
-        if response.status_code != 200 or "access_token" not in body:
-            reason = body.get("error", response.status_code)
-            raise errors.UpstreamAuthError(f"Salesforce refused the connected app ({reason})", service=SERVICE,
-                                           upstream_status=response.status_code)
-        self.user_id = str(body.get("id", "")).rstrip("/").rsplit("/", 1)[-1] or None
-        return Salesforce(session_id=body["access_token"], instance_url=body["instance_url"].rstrip("/"),
-                          session=self._session, version=API_VERSION)
+        sf, self.user_id = log_in(self._session, base=self._base, settings=self._settings)
+        return sf
 
     def _call(self, action: Callable[[Salesforce], Any]) -> Any:
         for fresh in (False, True):

@@ -71,7 +71,8 @@ class Jobs:
             return self._failed(job, exc), key.provider
         except errors.ConnectorError as exc:
             return self._dead(job, exc), key.provider
-        self.store.finish(text, outcome=outcome, note_written=note_written)
+        if not self.store.finish(text, outcome=outcome, note_written=note_written, lease=job.lease):
+            return "lease_lost", key.provider  # another worker claimed it after our lease ran out: its result stands
         log.info("enrichment.done", extra={"job": text, "outcome": outcome})
         return outcome, key.provider
 
@@ -87,7 +88,7 @@ class Jobs:
         return outcome, job.note_written or noted
 
     def _dead(self, job: JobRow, exc: errors.ConnectorError) -> str:
-        self.store.dead(job.record_key, error=f"{exc.code}: {exc.message}")
+        self.store.dead(job.record_key, error=f"{exc.code}: {exc.message}", lease=job.lease)
         log.warning("enrichment.dead", extra={"job": job.record_key, "reason": exc.code, "attempts": job.attempts})
         return "dead"
 
@@ -101,7 +102,9 @@ class Jobs:
             RATE_LIMIT_WAITS.labels(service=exc.service).inc()
         if isinstance(exc, errors.UpstreamConflict):
             delay = min(delay, 1.0)
-        self.store.retry_later(job.record_key, delay=delay, error=f"{exc.code}: {exc.message}")
+        if not self.store.retry_later(job.record_key, delay=delay, error=f"{exc.code}: {exc.message}",
+                                      lease=job.lease):
+            return "lease_lost"
         self.reschedule(job.record_key, delay)
         log.info("enrichment.retry", extra={"job": job.record_key, "reason": exc.code, "delay": delay})
         return "retry"

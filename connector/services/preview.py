@@ -90,12 +90,12 @@ class Previews:
         try:
             applied, note_written = self._apply(key, token, job.note_written, session)
         except BaseException:
-            store.release(str(key), previous=previous)
+            store.release(str(key), previous=previous, lease=job.lease)
             raise
         if applied.status == "written":
-            store.finish(str(key), outcome="written", note_written=note_written)
+            store.finish(str(key), outcome="written", note_written=note_written, lease=job.lease)
         else:
-            store.release(str(key), previous=previous)
+            store.release(str(key), previous=previous, lease=job.lease)
         return applied
 
     def _apply(self, key: JobKey, token: str, noted: bool, session: str) -> tuple[Applied, bool]:

@@ -1,69 +1,33 @@
-"""Queries over the tables; every write is one short transaction."""
+"""The store: the database engine, its migrations, and the queries over the tables (jobs, ledger, settings).
+
+Every write is one short transaction. The job queries live in ``jobs``, the audit ledger in ``ledger``.
+"""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, delete, event, func, insert, select, text, update
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import create_engine, delete, event, insert, select, text, update
+from sqlalchemy.engine import Engine
 
+from connector.store.clock import utcnow
+from connector.store.jobs import CLAIM_EARLY, LEASE, JobQueries, JobRow
+from connector.store.ledger import FORGOTTEN, IDENTITY_POLICY, MIN_MATCHED_VALUE, AuditEntry, LedgerQueries, Person
 from connector.store.tables import audit, deliveries, jobs, settings_kv
 from connector.store.views import CardViews
 
+__all__ = ["CLAIM_EARLY", "FORGOTTEN", "IDENTITY_POLICY", "LEASE", "MIGRATIONS", "MIN_MATCHED_VALUE", "AuditEntry",
+           "JobRow", "Person", "Store", "migrate", "utcnow"]
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-LEASE = timedelta(seconds=120)
-CLAIM_EARLY = timedelta(seconds=1)  # scheduled tasks may start a moment before their time
-IDENTITY_POLICY = "identity"  # audit rows holding the SHA-256 of an identity of the person written for
-FORGOTTEN = "forgotten"
-MIN_MATCHED_VALUE = 5  # an audit value equal to the identity counts only if it is not a short, common value
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-class _Seen(Exception):
-    """A delivery key is already recorded."""
-
-
-@dataclass(frozen=True)
-class JobRow:
-    record_key: str
-    provider: str
-    status: str
-    attempts: int
-    note_written: bool
-    outcome: str | None
-    last_error: str | None
-    next_attempt_at: datetime | None
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
-class Person:
-    """Everything the ledger holds about one person: rows, records, profile ids, identity digests."""
-
-    row_ids: frozenset[int] = frozenset()
-    record_keys: frozenset[str] = frozenset()
-    profile_ids: frozenset[str] = frozenset()
-    digests: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    target: str
-    value: str | None
-    policy: str
-
-
-class Store:
+class Store(JobQueries, LedgerQueries):
     def __init__(self, url: str, *, clock: Callable[[], datetime] = utcnow, lease: timedelta = LEASE) -> None:
         self.lease = lease
         if url.startswith("sqlite:///"):
@@ -84,249 +48,6 @@ class Store:
     def ping(self) -> None:
         with self.engine.connect() as conn:
             conn.execute(select(1))
-
-    # -- deliveries and jobs -----------------------------------------------------------------
-
-    def accept(self, *, delivery_key: str, record_key: str, provider: str, rerun: bool = False,
-               also_keys: Iterable[str] = ()) -> str:
-        """Record a delivery and make its job pending, atomically.
-
-        Returns ``duplicate`` (this delivery, or any of ``also_keys``, was seen before), ``queued``
-        (the job is pending now) or ``done`` (the record was already enriched; nothing to do unless
-        ``rerun``). Every key is recorded, so a repeat of any one of them is a duplicate.
-        """
-        now = self.clock()
-        keys = list(dict.fromkeys([delivery_key, *also_keys]))
-        try:
-            with self.engine.begin() as conn:
-                try:
-                    conn.execute(insert(deliveries), [{"key": k, "record_key": record_key, "received_at": now}
-                                                      for k in keys])
-                except IntegrityError:
-                    raise _Seen from None  # leaving the block rolls back the keys inserted before the clash
-                return self._make_pending(conn, record_key=record_key, provider=provider, rerun=rerun, now=now)
-        except _Seen:
-            return "duplicate"
-
-    @staticmethod
-    def _make_pending(conn: Connection, *, record_key: str, provider: str, rerun: bool, now: datetime) -> str:
-        row = conn.execute(select(jobs.c.status).where(jobs.c.record_key == record_key)).first()
-        if row is None:
-            conn.execute(insert(jobs).values(record_key=record_key, provider=provider, status="pending",
-                                             attempts=0, note_written=False, next_attempt_at=now,
-                                             created_at=now, updated_at=now))
-            return "queued"
-        if row.status in ("pending", "running") or (row.status == "done" and not rerun):
-            return "queued" if row.status != "done" else "done"
-        conn.execute(update(jobs).where(jobs.c.record_key == record_key).values(
-            status="pending", attempts=0, next_attempt_at=now, updated_at=now, last_error=None))
-        return "queued"
-
-    def claim(self, record_key: str) -> JobRow | None:
-        """Take the job for one worker (a lease); None if it is done, dead, held by another, or not due yet
-        (a job waiting out a back-off or a rate limit is not run early by a duplicate enqueue)."""
-        now = self.clock()
-        due = (jobs.c.next_attempt_at.is_(None)) | (jobs.c.next_attempt_at <= now + CLAIM_EARLY)
-        with self.engine.begin() as conn:
-            result = conn.execute(update(jobs).where(
-                jobs.c.record_key == record_key,
-                ((jobs.c.status == "pending") & due) | ((jobs.c.status == "running") & (jobs.c.lease_until < now)),
-            ).values(status="running", lease_until=now + self.lease, attempts=jobs.c.attempts + 1, updated_at=now))
-            if result.rowcount != 1:
-                return None
-            return _job(conn.execute(select(jobs).where(jobs.c.record_key == record_key)).one())
-
-    def claim_now(self, record_key: str, *, provider: str) -> tuple[JobRow, str | None] | None:
-        """Take the record's lease for a write the agent confirmed, whatever the job's schedule: None while
-        another writer (the queue job or another confirmation) holds it. Returns the row and the status it
-        had (None: there was no job), for ``release`` when nothing is written."""
-        now = self.clock()
-        try:
-            with self.engine.begin() as conn:
-                row = conn.execute(select(jobs).where(jobs.c.record_key == record_key)).first()
-                if row is None:
-                    try:
-                        conn.execute(insert(jobs).values(record_key=record_key, provider=provider, status="running",
-                                                         attempts=0, note_written=False, next_attempt_at=now,
-                                                         lease_until=now + self.lease, created_at=now,
-                                                         updated_at=now))
-                    except IntegrityError:
-                        raise _Seen from None  # another writer created it a moment ago
-                    previous = None
-                else:
-                    free = (jobs.c.status != "running") | (jobs.c.lease_until < now)
-                    result = conn.execute(update(jobs).where(
-                        jobs.c.record_key == record_key, jobs.c.status == row.status, free,
-                    ).values(status="running", lease_until=now + self.lease, updated_at=now))
-                    if result.rowcount != 1:
-                        return None
-                    previous = "pending" if row.status == "running" else row.status
-                return _job(conn.execute(select(jobs).where(jobs.c.record_key == record_key)).one()), previous
-        except _Seen:
-            return None
-
-    def release(self, record_key: str, *, previous: str | None) -> None:
-        """Give back a lease taken by ``claim_now`` when nothing was written: the job is as it was."""
-        if previous is None:
-            with self.engine.begin() as conn:
-                conn.execute(delete(jobs).where(jobs.c.record_key == record_key, jobs.c.status == "running"))
-            return
-        self._set(record_key, status=previous, lease_until=None)
-
-    def finish(self, record_key: str, *, outcome: str, note_written: bool) -> None:
-        self._set(record_key, status="done", outcome=outcome, note_written=note_written, lease_until=None,
-                  last_error=None)
-
-    def retry_later(self, record_key: str, *, delay: float, error: str) -> None:
-        self._set(record_key, status="pending", lease_until=None, last_error=error[:500],
-                  next_attempt_at=self.clock() + timedelta(seconds=delay))
-
-    def dead(self, record_key: str, *, error: str) -> None:
-        self._set(record_key, status="dead", lease_until=None, last_error=error[:500], outcome="dead_letter")
-
-    def requeue(self, record_key: str) -> bool:
-        """Put a dead (or done) job back to pending, with fresh attempts (``jobs retry``)."""
-        now = self.clock()
-        with self.engine.begin() as conn:
-            result = conn.execute(update(jobs).where(jobs.c.record_key == record_key,
-                                                     jobs.c.status.in_(("dead", "done"))).values(
-                status="pending", attempts=0, next_attempt_at=now, updated_at=now, lease_until=None))
-            return result.rowcount == 1
-
-    def due(self, *, grace: timedelta = timedelta(seconds=30), limit: int = 500) -> list[str]:
-        """Jobs a sweeper should enqueue again: pending past their time, or running past their lease
-        (their worker died). They become pending as of now, so the next sweep does not send them again."""
-        now = self.clock()
-        with self.engine.begin() as conn:
-            keys = [r.record_key for r in conn.execute(select(jobs.c.record_key).where(
-                ((jobs.c.status == "pending") & (jobs.c.next_attempt_at < now - grace))
-                | ((jobs.c.status == "running") & (jobs.c.lease_until < now))
-            ).limit(limit)).all()]
-            if keys:
-                conn.execute(update(jobs).where(jobs.c.record_key.in_(keys)).values(
-                    status="pending", next_attempt_at=now, lease_until=None, updated_at=now))
-        return keys
-
-    def job_counts(self) -> tuple[dict[str, int], float]:
-        """Jobs by status, and the age in seconds of the oldest pending one (0 when none)."""
-        with self.engine.connect() as conn:
-            counts = {r.status: r.n for r in conn.execute(
-                select(jobs.c.status, func.count().label("n")).group_by(jobs.c.status)).all()}
-            oldest = conn.execute(select(func.min(jobs.c.created_at)).where(jobs.c.status == "pending")).scalar()
-        since = _aware(oldest)
-        age = (self.clock() - since).total_seconds() if since is not None else 0.0
-        return counts, max(0.0, age)
-
-    def job(self, record_key: str) -> JobRow | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(jobs).where(jobs.c.record_key == record_key)).first()
-        return _job(row) if row else None
-
-    def list_jobs(self, *, status: str | None = None, limit: int = 100) -> list[JobRow]:
-        query = select(jobs).order_by(jobs.c.updated_at.desc()).limit(limit)
-        if status:
-            query = query.where(jobs.c.status == status)
-        with self.engine.connect() as conn:
-            return [_job(r) for r in conn.execute(query).all()]
-
-    def _set(self, record_key: str, **values: Any) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(update(jobs).where(jobs.c.record_key == record_key).values(
-                updated_at=self.clock(), **values))
-
-    # -- audit ledger --------------------------------------------------------------------------
-
-    def record_writes(self, record_key: str, entries: Iterable[AuditEntry], *, profile_id: str | None,
-                      profile_last_modified: datetime | None, namespace: str | None) -> None:
-        now = self.clock()
-        rows = [{"at": now, "record_key": record_key, "target": e.target, "value": e.value, "policy": e.policy,
-                 "profile_id": profile_id, "profile_last_modified": profile_last_modified, "namespace": namespace}
-                for e in entries]
-        if rows:
-            with self.engine.begin() as conn:
-                conn.execute(insert(audit), rows)
-
-    def last_written(self, record_key: str) -> dict[str, str | None]:
-        """target → the value the connector last wrote there (for never_overwrite_human_edit)."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(audit.c.target, audit.c.value).where(audit.c.record_key == record_key,
-                                                                             audit.c.policy != "skipped")
-                                .order_by(audit.c.id)).all()
-        return {r.target: r.value for r in rows}
-
-    def last_skipped(self, record_key: str) -> dict[str, str | None]:
-        """target → why the connector last left a planned value out (ledger rows of policy ``skipped``)."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(audit.c.target, audit.c.value).where(audit.c.record_key == record_key,
-                                                                             audit.c.policy == "skipped")
-                                .order_by(audit.c.id)).all()
-        return {r.target: r.value for r in rows}
-
-    def audit_rows(self, record_key: str) -> list[dict]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(audit).where(audit.c.record_key == record_key).order_by(audit.c.id)).all()
-        return [dict(r._mapping) for r in rows]
-
-    def writes_for_profile(self, profile_id: str) -> list[dict]:
-        """The latest value the connector wrote to each (record, target) for one AEP profile."""
-        return self._latest(audit.c.profile_id == profile_id)
-
-    def writes_for_person(self, person: Person) -> list[dict]:
-        """The latest value the connector wrote to each (record, target) among a person's rows."""
-        return self._latest(audit.c.id.in_(sorted(person.row_ids))) if person.row_ids else []
-
-    def _latest(self, condition: Any) -> list[dict]:
-        with self.engine.connect() as conn:
-            kept = audit.c.policy.not_in((FORGOTTEN, IDENTITY_POLICY, "skipped"))  # not values written to a CRM
-            rows = conn.execute(select(audit).where(condition, kept).order_by(audit.c.id)).all()
-        latest: dict[tuple[str, str], dict] = {}
-        for row in rows:
-            latest[(row.record_key, row.target)] = dict(row._mapping)
-        return list(latest.values())
-
-    def find_person(self, *, digests: Iterable[str], values: Iterable[str] = (),
-                    profile_ids: Iterable[str] = ()) -> Person:
-        """Every audit row of a person: by an identity digest, an identity value written verbatim, or a profile
-        id — and, transitively, by every profile id and identity digest recorded with those rows."""
-        known_digests, known_ids = set(digests), {p for p in profile_ids if p}
-        texts = {v for v in values if v and len(v) >= MIN_MATCHED_VALUE}
-        found: dict[int, Any] = {}
-        with self.engine.connect() as conn:
-            while True:
-                condition = (audit.c.policy == IDENTITY_POLICY) & audit.c.value.in_(sorted(known_digests))
-                if texts:
-                    condition = condition | audit.c.value.in_(sorted(texts))
-                if known_ids:
-                    condition = condition | audit.c.profile_id.in_(sorted(known_ids))
-                rows = conn.execute(select(audit.c.id, audit.c.record_key, audit.c.profile_id, audit.c.value,
-                                           audit.c.policy).where(condition)).all()
-                found.update((r.id, r) for r in rows)
-                more_ids = {r.profile_id for r in found.values() if r.profile_id} - known_ids
-                more_digests = {r.value for r in found.values() if r.policy == IDENTITY_POLICY} - known_digests
-                if not more_ids and not more_digests:
-                    break
-                known_ids |= more_ids
-                known_digests |= more_digests
-        return Person(frozenset(found), frozenset(r.record_key for r in found.values()), frozenset(known_ids),
-                      frozenset(known_digests))
-
-    def forget_person(self, person: Person) -> int:
-        """Blank a person's audit rows (values and ids, keeping that a write happened) and the last errors of
-        the jobs of their records (an error message may quote a value)."""
-        if not person.row_ids:
-            return 0
-        with self.engine.begin() as conn:
-            result = conn.execute(update(audit).where(audit.c.id.in_(sorted(person.row_ids))).values(
-                value=None, profile_id=None, namespace=None, policy=FORGOTTEN))
-            conn.execute(update(jobs).where(jobs.c.record_key.in_(sorted(person.record_keys))).values(last_error=None))
-            return result.rowcount
-
-    def forget_profile(self, profile_id: str) -> int:
-        """Blank the personal data of a profile's audit rows (values and ids), keeping that a write happened."""
-        with self.engine.begin() as conn:
-            result = conn.execute(update(audit).where(audit.c.profile_id == profile_id).values(
-                value=None, profile_id=None, namespace=None, policy=FORGOTTEN))
-            return result.rowcount
 
     def purge(self, *, older_than: timedelta) -> dict[str, int]:
         """Retention: drop audit rows, card views, finished or dead jobs and delivery ids older than
@@ -364,18 +85,6 @@ def migrate(engine: Engine) -> None:
             conn.execute(text("SELECT pg_advisory_xact_lock(4242)"))  # one migrator at a time
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
-
-
-def _job(row: Any) -> JobRow:
-    m = row._mapping
-    return JobRow(m["record_key"], m["provider"], m["status"], m["attempts"], bool(m["note_written"]),
-                  m["outcome"], m["last_error"], _aware(m["next_attempt_at"]), _aware(m["updated_at"]) or utcnow())
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is not None and moment.tzinfo is None:  # SQLite drops the zone
-        return moment.replace(tzinfo=timezone.utc)
-    return moment
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -33,6 +33,7 @@ jobs = Table(
     Column("last_error", String(500)),
     Column("next_attempt_at", DateTime(timezone=True)),
     Column("lease_until", DateTime(timezone=True)),
+    Column("lease_token", String(32)),  # the latest claim's: a worker settles the job only while it is still its own
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )

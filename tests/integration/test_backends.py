@@ -118,6 +118,51 @@ def test_expired_lease_is_due_again_and_finishing_is_final(store):
     assert store.claim("k2") is None and store.job("k2").status == "done"
 
 
+def test_a_worker_whose_lease_ran_out_cannot_settle_the_job_another_worker_claimed(store):
+    store.accept(delivery_key="d5", record_key="k5", provider="zendesk")
+    first = store.claim("k5")
+    store.clock = lambda: utcnow() + LEASE * 2  # the first worker stalls past its lease
+    second = store.claim("k5")
+    assert first is not None and second is not None and first.lease != second.lease
+    assert store.finish("k5", outcome="written", note_written=False, lease=first.lease) is False
+    assert store.retry_later("k5", delay=60, error="late", lease=first.lease) is False
+    assert store.dead("k5", error="late", lease=first.lease) is False
+    assert store.job("k5").status == "running"  # still the second worker's
+    assert store.finish("k5", outcome="written", note_written=True, lease=second.lease) is True
+    assert store.finish("k5", outcome="no_profile", note_written=False, lease=first.lease) is False
+    job = store.job("k5")
+    assert (job.status, job.outcome, job.note_written, job.attempts) == ("done", "written", True, 2)
+
+
+def test_a_late_finish_still_counts_when_nobody_claimed_the_job_since(store):
+    store.accept(delivery_key="d6", record_key="k6", provider="zendesk")
+    first = store.claim("k6")
+    store.clock = lambda: utcnow() + LEASE * 2
+    assert store.due() == ["k6"]  # the sweeper requeues it, but no worker has taken it yet
+    assert store.finish("k6", outcome="written", note_written=True, lease=first.lease) is True
+    assert store.claim("k6") is None and store.job("k6").note_written
+
+
+def test_a_confirmation_that_took_over_an_expired_lease_is_not_overwritten_by_the_queue_job(store):
+    store.accept(delivery_key="d7", record_key="k7", provider="zendesk")
+    queued = store.claim("k7")
+    store.clock = lambda: utcnow() + LEASE * 2
+    claimed = store.claim_now("k7", provider="zendesk")
+    assert queued is not None and claimed is not None
+    assert store.retry_later("k7", delay=1, error="late", lease=queued.lease) is False
+    assert store.release("k7", previous=claimed[1], lease=queued.lease) is False
+    assert store.finish("k7", outcome="written", note_written=True, lease=claimed[0].lease) is True
+    assert store.job("k7").status == "done"
+
+
+def test_a_confirmation_whose_lease_ran_out_does_not_delete_the_job_a_worker_took(store):
+    claimed = store.claim_now("k8", provider="zendesk")  # no job yet: giving it back would delete the row
+    store.clock = lambda: utcnow() + LEASE * 2
+    assert claimed is not None and claimed[1] is None and store.claim("k8") is not None
+    assert store.release("k8", previous=None, lease=claimed[0].lease) is False
+    assert store.job("k8").status == "running"
+
+
 def test_audit_and_settings_round_trip(store):
     store.record_writes("k3", [AuditEntry("ticket.custom_fields.1", "12.5", "overwrite")], profile_id="p",
                         profile_last_modified=utcnow(), namespace="Email")

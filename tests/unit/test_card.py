@@ -2,7 +2,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from connector.adapters.aep import _events, _profiles
+from connector.adapters.aep_bodies import events_from as _events
+from connector.adapters.aep_bodies import profiles_from as _profiles
 from connector.core.card import build_card, get_path
 from connector.core.formats import badge, display
 from connector.core.manifest import Badge

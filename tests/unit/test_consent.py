@@ -5,7 +5,7 @@ import copy
 
 import pytest
 
-from connector.adapters.aep import _profiles
+from connector.adapters.aep_bodies import profiles_from as _profiles
 from connector.core.card import build_card
 from connector.core.consent import consent_state, consent_value, evaluate
 from connector.core.manifest import AgentPolicy, Requirement

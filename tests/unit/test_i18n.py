@@ -5,7 +5,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from connector.adapters.aep import _events, _profiles
+from connector.adapters.aep_bodies import events_from as _events
+from connector.adapters.aep_bodies import profiles_from as _profiles
 from connector.core.card import build_card
 from connector.core.formats import display, timestamp
 from connector.core.identity import candidates

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from connector.adapters.aep import _profiles
+from connector.adapters.aep_bodies import profiles_from as _profiles
 from connector.core.card import build_card
 from connector.core.models import Attempt, EventPage
 from connector.core.preview import Change, explain, plan_token, same_plan

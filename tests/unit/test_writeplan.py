@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from connector.adapters.aep import _profiles
+from connector.adapters.aep_bodies import profiles_from as _profiles
 from connector.core.card import build_card
 from connector.core.manifest import Writeback, WriteRule
 from connector.core.models import Attempt, Card, EventPage
