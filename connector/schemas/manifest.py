@@ -5,50 +5,12 @@ import re
 from typing import Any
 
 import yaml
-from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
-from connector import providers
 from connector.core import manifest as m
-from connector.core import targets
 from connector.errors import ManifestError
-
-_KEY = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="use lower-case letters, digits and _")
-_PATH = validate.Regexp(r"^[A-Za-z_][A-Za-z0-9_]*(\[\])?(\.[A-Za-z_][A-Za-z0-9_.]*(\[\])?)*$",
-                        error="not a dotted XDM path")
-_SOURCE = validate.Regexp(r"^(email|phone|crm_id|external_id|identities\.[A-Za-z0-9_.]+)$",
-                          error="one of email, phone, crm_id, external_id, identities.<namespace>")
-
-
-class _Strict(Schema):
-    class Meta:
-        unknown = RAISE
-
-
-_CONSENT = validate.Regexp(r"^consents(\.[A-Za-z][A-Za-z0-9_]*)+$",
-                           error="a consent path of the Consents and Preferences field group, e.g. "
-                                 "consents.personalize.content")
-_LABEL = validate.Regexp(r"^[A-Z][A-Za-z0-9_]*$", error="a data-usage label such as C5, C9 or S1")
-
-
-class _OneOrMany(fields.List):
-    """A list that may be written as one plain string in YAML (``consent: consents.marketing.email``)."""
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list:
-        return super()._deserialize([value] if isinstance(value, str) else value, attr, data, **kwargs)
-
-
-class _Requires(_Strict):
-    """``consent`` and ``labels``: what showing or writing this piece of profile data requires."""
-
-    consent = _OneOrMany(fields.Str(validate=_CONSENT), load_default=list)
-    labels = _OneOrMany(fields.Str(validate=_LABEL), load_default=list)
-
-
-def _requirement(data: dict) -> dict:
-    """Fold ``consent`` and ``labels`` into one ``requires`` value (in place, for the dataclasses)."""
-    consents = tuple(c.removesuffix(".val") for c in data.pop("consent", ()))
-    data["requires"] = m.Requirement(tuple(dict.fromkeys(consents)), tuple(dict.fromkeys(data.pop("labels", ()))))
-    return data
+from connector.schemas.manifest_base import _CONSENT, _KEY, _LABEL, _PATH, _SOURCE, _requirement, _Requires, _Strict
+from connector.schemas.writeback import _Writebacks
 
 
 class CandidateSchema(_Strict):
@@ -163,75 +125,6 @@ class EventsSchema(_Strict):
     @post_load
     def make(self, data: dict, **_: Any) -> m.EventsSpec:
         return m.EventsSpec(data["limit"], data["max_pages"], tuple(data["paths"]), tuple(data["sections"]))
-
-
-class _Target(fields.Str):
-    """A write target in the provider's words (its ``parse_target``), loaded as a neutral Target."""
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
-        text = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            return self.parent.provider.parse_target(text)  # type: ignore[union-attr]
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from None
-
-
-class WriteRuleSchema(_Requires):
-    provider: Any = None  # set on the per-provider subclass (``_writeback_schema``)
-    target = _Target(required=True)
-    value = fields.Str(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]*(\.(badge|display))?$",
-                                                               error="a card field key, optionally .badge or .display"))
-    policy = fields.Str(load_default="fill_blank", validate=validate.OneOf(m.WRITE_POLICIES))
-    prefix = fields.Str(load_default="", validate=validate.Regexp(r"^[a-z0-9_]*$"))
-
-    @post_load
-    def make(self, data: dict, **_: Any) -> m.WriteRule:
-        return m.WriteRule(**_requirement(data))
-
-
-class WritebackSchema(_Strict):
-    note = fields.Bool(load_default=False)
-    marker_tag = fields.Str(load_default=None, validate=validate.Regexp(r"^[a-z0-9_]+$"))
-    rules = fields.List(fields.Nested(WriteRuleSchema), load_default=list)
-
-    provider: Any = None
-
-    @post_load
-    def make(self, data: dict, **_: Any) -> m.Writeback:
-        p = self.provider
-        return m.Writeback(rules=tuple(data["rules"]), note=data["note"], marker_tag=data["marker_tag"],
-                           note_target=targets.note(wire=p.note_wire),
-                           tags_target=targets.record_tags(wire=p.tags_wire))
-
-
-def _writeback_schema(provider: Any) -> WritebackSchema:
-    """The writeback section of one provider: its targets parsed by its own grammar."""
-    rules = type("WriteRuleSchema_" + provider.name, (WriteRuleSchema,), {"provider": provider})
-    schema = type("WritebackSchema_" + provider.name, (WritebackSchema,),
-                  {"provider": provider, "rules": fields.List(fields.Nested(rules), load_default=list)})
-    return schema()
-
-
-class _Writebacks(fields.Field):
-    """``writeback``: one section per registered provider, keyed by its name."""
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dict:
-        if not isinstance(value, dict):
-            raise ValidationError("a mapping of CRM name → write-back rules")
-        loaded: dict[str, Any] = {}
-        problems: dict[Any, Any] = {}
-        for name, section in value.items():
-            provider = providers.get(name) if isinstance(name, str) else None
-            if provider is None:
-                problems[name] = {"key": [f"Must be one of: {', '.join(providers.names())}."]}
-                continue
-            try:
-                loaded[name] = _writeback_schema(provider).load(section)
-            except ValidationError as exc:
-                problems[name] = {"value": exc.messages}
-        if problems:
-            raise ValidationError(problems)
-        return loaded
 
 
 class AgentPolicySchema(_Strict):

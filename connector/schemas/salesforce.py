@@ -5,12 +5,21 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, fields, post_load, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
 
 EVENTS = {"case_created": "Case", "case_changed": "Case", "contact_changed": "Contact", "lead_changed": "Lead"}
 RECORD_ID_RE = re.compile(r"[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?")
-# anchored at both ends: Regexp matches at the start only, and "$" lets a trailing newline through
-RECORD_ID = validate.Regexp(r"\A[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?\Z", error="a 15- or 18-character Salesforce id")
+
+
+def _whole_id(value: str) -> None:
+    """The whole value (Regexp matches at the start only, and "$" lets a trailing newline through)."""
+    if RECORD_ID_RE.fullmatch(value) is None:
+        raise ValidationError("a 15- or 18-character Salesforce id")
+
+
+# the pattern is for the OpenAPI document; _whole_id is the check
+RECORD_ID = [validate.Regexp(r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$", error="a 15- or 18-character Salesforce id"),
+             _whole_id]
 
 
 @dataclass(frozen=True)

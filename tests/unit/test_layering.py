@@ -95,3 +95,9 @@ def test_the_registry_lists_each_provider_once_and_core_knows_none():
         for layer in ("web", "adapters", "schemas", "services", "providers"):
             assert (PACKAGE / layer / f"{provider.name}.py").exists() or (PACKAGE / layer / provider.name).is_dir(), \
                 f"{provider.name} has no {layer}/{provider.name}"
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_no_module_of_the_product_passes_300_lines(path):
+    """Small modules (STYLE.md): split by concern before one grows past 300 lines."""
+    assert len(path.read_text(encoding="utf-8").splitlines()) <= 300
