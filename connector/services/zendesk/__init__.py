@@ -44,11 +44,14 @@ class ZendeskService:
     # -- start, and what request handlers read -----------------------------------------------
 
     def start(self) -> None:
-        """Our own Zendesk user (webhooks our updates cause are ignored by it), read once at start."""
+        """What request handlers read, fetched once at start: our own Zendesk user (webhooks our updates
+        cause are ignored by it) and the sidebar app's public key (when only the app id is configured)."""
         try:
             self._own_id = self.client.me()
+            if self.settings.zendesk_app_id and not self.settings.zendesk_app_public_key:
+                self.zaf_public_key()
         except errors.UpstreamError as exc:
-            log.warning("zendesk.start.me_failed", extra={"reason": exc.code})
+            log.warning("zendesk.start.failed", extra={"reason": exc.code})
 
     def caused_by_us(self, actor_id: int | None) -> bool:
         """Without our user id (Zendesk was down at start) a webhook is processed: enrichment is idempotent."""
