@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,8 +19,8 @@ def _whole_id(value: str) -> None:
 
 
 # the pattern is for the OpenAPI document; _whole_id is the check
-RECORD_ID = [validate.Regexp(r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$", error="a 15- or 18-character Salesforce id"),
-             _whole_id]
+RECORD_ID: list[Callable[[Any], Any]] = [
+    validate.Regexp(r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$", error="a 15- or 18-character Salesforce id"), _whole_id]
 
 
 @dataclass(frozen=True)

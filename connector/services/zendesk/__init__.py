@@ -8,6 +8,7 @@ from typing import Any
 
 from connector import errors
 from connector.core.jobkey import JobKey
+from connector.core.targets import Target
 from connector.core.writeplan import same
 from connector.providers import Echo, Shared
 from connector.services.drafts import Draft
@@ -21,7 +22,7 @@ log = logging.getLogger(__name__)
 
 WEBHOOK_SECRET_KEY = "zendesk.webhook_secret"
 ZAF_KEY_RETRY_S = 30.0
-TICKET, NOTE, TAGS, USER = "ticket.custom_fields", "ticket.note", "ticket.tags", "user.user_fields"
+TICKET, TAGS, USER = "ticket.custom_fields", "ticket.tags", "user.user_fields"
 
 
 class ZendeskService:
@@ -103,19 +104,19 @@ class ZendeskService:
     def clear(self, key: JobKey, written: dict[str, str | None]) -> tuple[list[str], list[str]]:
         ticket = self.client.read_ticket(int(key.id))
         fields, tags, user_keys, kept = [], [], [], []
-        for target, value in written.items():
-            scope, _, name = target.rpartition(".")
-            if target == NOTE:
-                kept.append(f"{key}/{target}")  # comments cannot be deleted through the API; redact in Zendesk
-            elif scope == TAGS:
-                if name in ticket.tags:
-                    tags.append(name)
-            elif scope == TICKET and same(ticket.custom_fields.get(name), value):
-                fields.append(name)
-            elif scope == USER and ticket.requester and same(ticket.requester.user_fields.get(name), value):
-                user_keys.append(name)
-            else:
-                kept.append(f"{key}/{target}")
+        for wire, value in written.items():
+            tag = wire.removeprefix(TAGS + ".") if wire.startswith(TAGS + ".") else None
+            target = _target(wire) if tag is None else None
+            if tag is not None:
+                if tag in ticket.tags:
+                    tags.append(tag)
+            elif target is not None and not target.on_person and same(ticket.custom_fields.get(target.name), value):
+                fields.append(target.name)
+            elif target is not None and target.on_person and ticket.requester \
+                    and same(ticket.requester.user_fields.get(target.name), value):
+                user_keys.append(target.name)
+            else:  # the note (comments cannot be deleted through the API; redact in Zendesk), or changed since
+                kept.append(f"{key}/{wire}")
         self.client.clear_ticket(ticket.id, custom_fields=fields, remove_tags=tags)
         if ticket.requester is not None:
             self.client.clear_user_fields(ticket.requester.id, user_keys)
@@ -155,6 +156,15 @@ class ZendeskService:
         return "every mapped ticket field id and user field key exists and takes its value"
 
     def close(self) -> None:
+        return None
+
+
+def _target(wire: str) -> Target | None:
+    from connector.providers.zendesk import PROVIDER
+
+    try:
+        return PROVIDER.parse_target(wire)
+    except ValueError:
         return None
 
 
