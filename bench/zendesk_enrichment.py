@@ -57,15 +57,15 @@ class HandWritten:
             value = resolve(card, rule.value)
             if value is None:
                 continue
-            if rule.target.startswith("ticket.custom_fields."):
-                field_id = int(rule.target.rsplit(".", 1)[1])
-                self.call("PUT", f"/api/v2/tickets/{ticket_id}.json",
-                          json={"ticket": {"custom_fields": [{"id": field_id, "value": value}]}})
-            elif rule.target == "ticket.tags":
+            target = rule.target
+            if target.is_tags:
                 self.call("PUT", f"/api/v2/tickets/{ticket_id}/tags.json", json={"tags": [tag_of(rule.prefix, value)]})
-            else:
-                key = rule.target.rsplit(".", 1)[1]
-                self.call("PUT", f"/api/v2/users/{user['id']}.json", json={"user": {"user_fields": {key: value}}})
+            elif not target.on_person:  # a ticket custom field
+                self.call("PUT", f"/api/v2/tickets/{ticket_id}.json",
+                          json={"ticket": {"custom_fields": [{"id": int(target.name), "value": value}]}})
+            else:  # a user field
+                self.call("PUT", f"/api/v2/users/{user['id']}.json",
+                          json={"user": {"user_fields": {target.name: value}}})
         self.call("PUT", f"/api/v2/tickets/{ticket_id}/tags.json", json={"tags": [spec.marker_tag]})
         self.call("PUT", f"/api/v2/tickets/{ticket_id}.json",
                   json={"ticket": {"comment": {"body": note_text(card), "public": False}}})
