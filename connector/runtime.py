@@ -18,10 +18,10 @@ from connector.adapters.ratelimit import Budget
 from connector.config import Settings
 from connector.core.jobkey import JobKey
 from connector.core.manifest import Manifest
-from connector.errors import ConfigError, TooManyRequests, UpstreamError, UpstreamRateLimited
+from connector.errors import ConfigError, PayloadError, TooManyRequests, UpstreamError, UpstreamRateLimited
 from connector.i18n import lang_for
 from connector.jobs.queue import JobQueue, build_huey
-from connector.providers import Connected, Shared, all_providers
+from connector.providers import Connected, Shared, all_providers, parse_key
 from connector.schemas.manifest import load_manifest
 from connector.services.cache import GENERATION_KEY, ProfileCache, RedisProfileCache
 from connector.services.jobs import Jobs
@@ -79,6 +79,13 @@ class Runtime:
         if self.settings.worker_threads > 0:
             self.queue.start(threads=self.settings.worker_threads)
             self.queue.sweep()
+
+    def record(self, provider: str, obj: str, record_id: object) -> JobKey:
+        """The job key of a record a request names, as its provider parses it; PayloadError otherwise."""
+        try:
+            return parse_key(f"{provider}:{obj}:{record_id}")
+        except ValueError as exc:
+            raise PayloadError(str(exc)[:200], code="invalid_record") from None
 
     def accept(self, *, delivery_key: str, key: JobKey, rerun: bool = False, also_keys: tuple[str, ...] = ()) -> str:
         """Record a delivery and queue its job: durable first (the store), then the queue; a lost

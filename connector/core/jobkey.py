@@ -9,9 +9,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-_PROVIDER = re.compile(r"[a-z][a-z0-9_]{0,31}")
+_PROVIDER = re.compile(r"[a-z][a-z0-9_]{0,19}")  # the store's provider column holds 20 characters
 _OBJECT = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+MAX_LENGTH = 120  # the store's record_key columns
 
 
 @dataclass(frozen=True, order=True)
@@ -23,7 +24,9 @@ class JobKey:
     def __post_init__(self) -> None:
         for part, pattern in ((self.provider, _PROVIDER), (self.object, _OBJECT), (self.id, _ID)):
             if not isinstance(part, str) or pattern.fullmatch(part) is None:
-                raise ValueError(f"not a job key part: {part!r}")
+                raise ValueError(f"not a job key part: {str(part)[:80]!r}")
+        if len(str(self)) > MAX_LENGTH:
+            raise ValueError(f"a job key is at most {MAX_LENGTH} characters")
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.object}:{self.id}"

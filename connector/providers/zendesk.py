@@ -62,7 +62,7 @@ class ZendeskProvider:
         raise ValueError(GRAMMAR)
 
     def parse_key(self, key: JobKey) -> JobKey:
-        if key.object == "ticket" and key.id.isdigit() and key.id.isascii():
+        if key.object == "ticket" and key.id.isascii() and key.id.isdigit() and 0 < int(key.id) < 2**63:
             return key
         raise ValueError(f"not a record: {key} (zendesk:ticket:<id>)")
 

@@ -80,7 +80,7 @@ def events():
     if service is not None and event.changed_by and event.changed_by == service.own_user_id:
         log.info("salesforce.event.own_update_ignored")
         return "", 204
-    key = JobKey("salesforce", event.object_type, event.record_id)
+    key = rt.record("salesforce", event.object_type, event.record_id)
     delivery = event.event_id or f"{event.event}:{event.record_id}:{request.headers.get('X-Connector-Timestamp')}"
     status = rt.accept(delivery_key=f"salesforce:{delivery}", key=key, rerun=event.event != "case_created")
     return jsonify(status=status), 200 if status == "duplicate" else 202
@@ -184,7 +184,7 @@ def _enqueue(rt: Runtime, message: OutboundMessage) -> Response:
             if own and note.last_modified_by == own:
                 continue  # the connector's own write fired this rule: no loop
             rt.accept(delivery_key=f"salesforce:om:{note.notification_id}",
-                      key=JobKey("salesforce", note.object_type, note.record_id), rerun=True)
+                      key=rt.record("salesforce", note.object_type, note.record_id), rerun=True)
     except Exception:  # no Ack: Salesforce keeps the message and sends it again; accepted ones dedupe
         log.exception("salesforce.outbound.enqueue_failed")
         return _fault(500, "Server", "the notifications could not be queued; send again")
@@ -293,7 +293,7 @@ def _record_key(record: str) -> JobKey:
     obj = SALESFORCE_PREFIXES.get(record[:3])
     if obj is None:
         raise errors.PayloadError("only Contact, Lead and Case records are enriched", code="unsupported_record")
-    return JobKey("salesforce", obj, record)
+    return runtime().record("salesforce", obj, record)
 
 
 def _previews() -> Previews:

@@ -14,7 +14,6 @@ from itsdangerous import BadSignature, SignatureExpired
 from marshmallow import ValidationError
 
 from connector import errors
-from connector.core.jobkey import JobKey
 from connector.core.lang import Lang
 from connector.core.preview import well_formed
 from connector.runtime import Runtime
@@ -41,6 +40,7 @@ SESSION_MAX_AGE_S = 900
 ZAF_TOKEN_MAX = 8 * 1024
 ENRICH_WINDOW_S = 60  # "Write to ticket" by one agent for one ticket: once in (at least) this long
 DELIVERY_ID_MAX = 150
+MAX_ID = 2**63 - 1
 WEBHOOK_MAX_BYTES = 64 * 1024
 HANDLED_EVENTS = {"ticket_created"}
 IGNORED_EVENTS = {"ticket.comment_added", "ticket.status_changed", "ticket.tags_changed",
@@ -104,10 +104,8 @@ def _bounded(delivery: str) -> str:
 
 
 def _accept(delivery_key: str, ticket_id: int | None, *, rerun: bool = False, also_keys: tuple[str, ...] = ()) -> str:
-    if ticket_id is None:
-        raise errors.PayloadError("the event names no ticket", code="missing_parameter")
-    status = runtime().accept(delivery_key=delivery_key, key=JobKey("zendesk", "ticket", str(ticket_id)), rerun=rerun,
-                              also_keys=also_keys)
+    key = runtime().record("zendesk", "ticket", ticket_id)
+    status = runtime().accept(delivery_key=delivery_key, key=key, rerun=rerun, also_keys=also_keys)
     log.info("zendesk.webhook.accepted", extra={"status": status})
     return status
 
@@ -261,9 +259,12 @@ def _int(value: object) -> int | None:
     if value in (None, ""):
         return None
     try:
-        return int(str(value))
+        number = int(str(value))
     except (TypeError, ValueError):
-        raise errors.PayloadError(f"expected a numeric id, got {value!r}", code="invalid_id") from None
+        raise errors.PayloadError(f"expected a numeric id, got {str(value)[:40]!r}", code="invalid_id") from None
+    if not 0 < number <= MAX_ID:  # Zendesk ids are positive 64-bit integers
+        raise errors.PayloadError(f"expected a Zendesk id, got {str(value)[:40]!r}", code="invalid_id")
+    return number
 
 
 def _secure_page(response: Response) -> Response:

@@ -47,3 +47,13 @@ def test_a_callout_with_a_non_utf8_query_is_refused_not_a_500(sfclient):
     response = sfclient.get("/salesforce/profile", environ_overrides={"QUERY_STRING": "recordId=\xff"},
                             headers={"X-Connector-Timestamp": "1", "X-Connector-Signature": "x"})
     assert response.status_code == 401
+
+
+def test_a_sidebar_write_for_an_id_beyond_zendesks_is_a_4xx_not_a_500(zclient, zruntime):
+    from tests.conftest import API_KEY
+
+    for ticket_id in ("1" * 70, 0, -5):
+        response = zclient.post("/zendesk/sidebar/enrich", json={"ticket_id": ticket_id},
+                                headers={"X-API-Key": API_KEY})
+        assert 400 <= response.status_code < 500 and response.get_json()["error"] == "invalid_id", ticket_id
+    assert zruntime.store.list_jobs() == []

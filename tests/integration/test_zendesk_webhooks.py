@@ -163,3 +163,13 @@ def test_without_a_secret_the_endpoint_refuses_with_500(zclient, zruntime):
     response = post(zclient, body, signed_headers("anything", body))
     assert response.status_code == 500 and response.get_json()["error"] == "not_configured"
     assert nothing_queued(zruntime)
+
+
+def test_an_id_beyond_zendesks_is_refused_and_queues_nothing(zclient, zruntime, secret):
+    """A signed delivery naming a ticket id no Zendesk has (70 digits, zero, negative): a 4xx, no job."""
+    for ticket_id in ("1" * 70, "0", "-5"):
+        body = json.dumps({"event": "ticket_created", "ticket_id": ticket_id, "requester_id": "1007",
+                           "actor_id": "1007"}).encode()
+        response = post(zclient, body, signed_headers(secret, body, invocation=f"big-{ticket_id}"))
+        assert 400 <= response.status_code < 500 and response.get_json()["error"], ticket_id
+    assert nothing_queued(zruntime)
