@@ -9,20 +9,16 @@ import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, get_type_hints
 
 import yaml
 
 from connector.bundled import manifest_path
 from connector.errors import ConfigError
-from connector.i18n import normalise as normalise_locale
+from connector.settings_check import PREFIX, convert, env_name, validate, value_kind
 
-PREFIX = "CONNECTOR_"
 DEFAULT_MAPPING = manifest_path("mappings", "default.yaml")
 DEFAULT_SCOPES = "openid,session,AdobeID,read_organizations,additional_info.projectedProductContext"
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 AEP_REQUIRED = ("aep_client_id", "aep_client_secret", "aep_org_id")
 
 
@@ -60,6 +56,8 @@ class CoreSettings:
     sidebar_records_per_minute: int = 20  # distinct records an agent's sidebar sessions may open a minute
     log_level: str = "INFO"
     note_locale: str = "en"  # language and formats of the internal note and of `.display` write-backs
+    # each provider's section (a dataclass), by provider name: see Settings
+    sections: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def sqlite_path(self, name: str) -> str | None:
         """The file of a ``sqlite:///path`` backend URL (relative paths from the working directory)."""
@@ -93,20 +91,16 @@ def api_key_scopes(entries: tuple[str, ...]) -> list[tuple[str, frozenset[str]]]
     return parsed
 
 
-def env_name(attr: str) -> str:
-    return PREFIX + attr.upper()
-
-
 class Settings(CoreSettings):
     """Every setting: the connector's own, and one section per provider (``settings.section("zendesk")``,
-    a dataclass whose field ``url`` is ``CONNECTOR_ZENDESK_URL``). Provider settings read flat too
-    (``settings.zendesk_url``), as their environment names are."""
-
-    sections: Mapping[str, Any]
+    a dataclass whose field ``url`` is ``CONNECTOR_<PROVIDER>_URL``). Provider settings read flat too
+    (``settings.<provider>_url``), as their environment names are. Frozen, like its sections."""
 
     def __init__(self, **values: Any) -> None:
         core_names = {f.name for f in dataclasses.fields(CoreSettings)}
         given: dict[str, dict[str, Any]] = {}
+        for name, section in (values.pop("sections", None) or {}).items():  # dataclasses.replace passes them
+            given[name] = {f.name: getattr(section, f.name) for f in dataclasses.fields(section)}
         core = {}
         for name, value in values.items():
             if name in core_names:
@@ -116,6 +110,12 @@ class Settings(CoreSettings):
                 given.setdefault(provider, {})[attr] = value
         super().__init__(**core)
         object.__setattr__(self, "sections", {p.name: p.settings(**given.get(p.name, {})) for p in _providers()})
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot assign to setting {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot delete setting {name!r}")
 
     def __getattr__(self, name: str) -> Any:
         sections = self.__dict__.get("sections") or {}
@@ -129,7 +129,7 @@ class Settings(CoreSettings):
 
     def values(self) -> dict[str, Any]:
         """Every setting by its flat name (the environment's, without the prefix)."""
-        flat = {f.name: getattr(self, f.name) for f in dataclasses.fields(CoreSettings)}
+        flat = {f.name: getattr(self, f.name) for f in dataclasses.fields(CoreSettings) if f.name != "sections"}
         for prefix, section in self.sections.items():
             flat.update({f"{prefix}_{name}": getattr(section, name) for name in _field_names(section)})
         return flat
@@ -140,13 +140,21 @@ class Settings(CoreSettings):
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Settings) and self.values() == other.values()
 
-    __hash__ = None  # type: ignore[assignment]
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self.values().items())))
+
+    def __reduce__(self) -> tuple:
+        return _rebuild, (self.values(),)
 
     def __repr__(self) -> str:
         shown = {f.name: getattr(self, f.name) for f in dataclasses.fields(CoreSettings) if f.repr}
         for section in self.sections.values():
             shown[type(section).__name__] = section
         return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
+
+
+def _rebuild(values: dict[str, Any]) -> Settings:
+    return Settings(**values)
 
 
 def _providers() -> list:
@@ -168,14 +176,19 @@ def _section_of(name: str) -> tuple[str, str]:
 
 
 def setting_types() -> dict[str, str]:
-    """Every setting's flat name → its annotated type (core first, then each provider's section)."""
-    types = {f.name: str(f.type) for f in dataclasses.fields(CoreSettings) if f.name != "sections"}
+    """Every setting's flat name → the kind of value it takes: bool, int, float, tuple or str (core first,
+    then each provider's section; the annotations are resolved, so a section may be written either way)."""
+    kinds = {name: value_kind(tp) for name, tp in get_type_hints(CoreSettings).items() if name != "sections"}
     for provider in _providers():
-        types.update({f"{provider.name}_{f.name}": str(f.type) for f in dataclasses.fields(provider.settings)})
-    return types
+        kinds.update({f"{provider.name}_{name}": value_kind(tp)
+                      for name, tp in get_type_hints(provider.settings).items()})
+    return kinds
 
 
-SETTING_NAMES = tuple(setting_types())
+def __getattr__(name: str) -> Any:
+    if name == "SETTING_NAMES":  # computed when asked: a provider plug-in may import this module first
+        return tuple(setting_types())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -193,11 +206,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     values, problems = {}, []
     for name, text in raw.items():
         try:
-            values[name] = _convert(types[name], str(text).strip())
+            values[name] = convert(types[name], str(text).strip())
         except ValueError as exc:
             problems.append(f"{env_name(name)}: {exc}")
     settings = Settings(**values)
-    problems.extend(_validate(settings))
+    problems.extend(validate(settings))
     if problems:
         raise ConfigError("invalid configuration: " + "; ".join(problems))
     return settings
@@ -218,68 +231,3 @@ def _read_file(path: str) -> dict[str, str]:
             raise ConfigError(f"CONNECTOR_CONFIG_FILE {path}: unknown setting {key!r}")
         out[name] = value if not isinstance(value, list) else ",".join(map(str, value))
     return out
-
-
-def _convert(kind: str, text: str) -> Any:
-    if kind == "bool":
-        if text.lower() in {"1", "true", "yes", "on"}:
-            return True
-        if text.lower() in {"0", "false", "no", "off"}:
-            return False
-        raise ValueError(f"expected a boolean (1/0, true/false), got {text!r}")
-    if kind == "int":
-        try:
-            return int(text)
-        except ValueError:
-            raise ValueError(f"expected a whole number, got {text!r}") from None
-    if kind == "float":
-        try:
-            return float(text)
-        except ValueError:
-            raise ValueError(f"expected a number, got {text!r}") from None
-    if kind.startswith("tuple"):
-        return tuple(part.strip() for part in text.split(",") if part.strip())
-    return text
-
-
-def _validate(s: Settings) -> list[str]:
-    problems = []
-    for name in ("aep_ims_url", "aep_platform_url"):
-        url = getattr(s, name)
-        if url and (problem := url_problem(url)):
-            problems.append(f"{env_name(name)}: {problem}")
-    for prefix, section in s.sections.items():
-        problems.extend(f"{env_name(prefix + '_' + name)}: {problem}" for name, problem in section.problems())
-    if s.aep_sandbox != s.aep_sandbox.lower() or not s.aep_sandbox:
-        problems.append(f"{env_name('aep_sandbox')}: sandbox names are lower-case, got {s.aep_sandbox!r}")
-    for name in ("aep_timeout", "aep_max_retry_wait"):
-        if getattr(s, name) <= 0:
-            problems.append(f"{env_name(name)}: must be above 0")
-    for name in ("aep_retries", "profile_cache_ttl", "worker_threads"):
-        if getattr(s, name) < 0:
-            problems.append(f"{env_name(name)}: must not be negative")
-    for name in ("web_threads", "job_max_attempts", "retention_days", "job_lease_seconds", "sidebar_records_per_minute",
-                 "api_key_writes_per_minute"):
-        if getattr(s, name) < 1:
-            problems.append(f"{env_name(name)}: must be at least 1")
-    if s.cache_url and not s.cache_url.startswith(("redis://", "rediss://")):
-        problems.append(f"{env_name('cache_url')}: expected redis://host:port/db (empty: in-process cache)")
-    for name in ("database_url", "queue_url"):
-        if not getattr(s, name).startswith(("sqlite:///", "postgresql", "redis://", "rediss://")):
-            problems.append(f"{env_name(name)}: expected sqlite:///path, postgresql://… or redis://…")
-    if s.ca_bundle and not Path(s.ca_bundle).is_file():
-        problems.append(f"{env_name('ca_bundle')}: no file at {s.ca_bundle}")
-    if normalise_locale(s.note_locale) is None:
-        problems.append(f"{env_name('note_locale')}: a locale such as en, fr or fr_FR, got {s.note_locale!r}")
-    if not Path(s.mapping).is_file():
-        problems.append(f"{env_name('mapping')}: no file at {s.mapping}")
-    return problems
-
-
-def url_problem(url: str) -> str | None:
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        return f"expected an http(s) URL, got {url!r}"
-    if parts.scheme == "http" and parts.hostname not in LOCAL_HOSTS:
-        return "must use https (http is allowed only for local emulators)"
-    return None

@@ -119,26 +119,49 @@ class Provider(Protocol):
 
 _registry: dict[str, Provider] = {}
 _loaded = False
+_retry: list[Any] = []  # plug-ins that failed to load (e.g. imported while the connector was importing)
 
 
 def _load() -> None:
     global _loaded
     if _loaded:
+        if _retry:
+            _load_entries(_retry.copy())
         return
     _loaded = True
     for spec in BUILTIN:
         module, _, attr = spec.partition(":")
         _add(getattr(importlib.import_module(module), attr))
-    for entry in entry_points(group=ENTRY_POINTS):
+    _load_entries(list(entry_points(group=ENTRY_POINTS)))
+
+
+def _load_entries(entries: list[Any]) -> None:
+    for entry in entries:
         try:
-            _add(entry.load())
+            provider = entry.load()
+            _add(provider)
         except Exception as exc:  # noqa: BLE001 - a broken plug-in must not stop the connector
-            log.warning("providers.entry_point.failed", extra={"entry": entry.name, "reason": type(exc).__name__})
+            if entry not in _retry:
+                _retry.append(entry)
+            log.warning("providers.entry_point.failed", extra={
+                "entry": entry.name, "reason": f"{type(exc).__name__}: {str(exc)[:200]}"})
+        else:
+            if entry in _retry:
+                _retry.remove(entry)
 
 
 def _add(provider: Provider) -> None:
+    import dataclasses
+
+    from connector.config import CoreSettings
+
     if provider.name in _registry and _registry[provider.name] is not provider:
         raise ValueError(f"a provider named {provider.name!r} is already registered")
+    JobKey(provider.name, "record", "1")  # a name job keys and the store can hold
+    flat = {f"{provider.name}_{f.name}" for f in dataclasses.fields(provider.settings)}
+    clash = flat & {f.name for f in dataclasses.fields(CoreSettings)}
+    if clash:
+        raise ValueError(f"provider {provider.name!r}: settings {', '.join(sorted(clash))} are the connector's own")
     _registry[provider.name] = provider
 
 

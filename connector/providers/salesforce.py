@@ -49,7 +49,7 @@ class SalesforceSettings:
     outbound_per_minute: int = 300  # notifications accepted per org and minute
 
     def problems(self) -> list[tuple[str, str]]:
-        from connector.config import url_problem
+        from connector.settings_check import url_problem
 
         found = [(name, problem) for name in ("instance_url", "login_url")
                  if getattr(self, name) and (problem := url_problem(getattr(self, name)))]

@@ -37,7 +37,7 @@ class ZendeskSettings:
     rate_window: int = 60
 
     def problems(self) -> list[tuple[str, str]]:
-        from connector.config import url_problem
+        from connector.settings_check import url_problem
 
         found = [(name, "must be at least 1") for name in ("rate_limit", "rate_window") if getattr(self, name) < 1]
         if self.url and (problem := url_problem(self.url)):

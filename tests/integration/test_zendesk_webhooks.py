@@ -173,3 +173,25 @@ def test_an_id_beyond_zendesks_is_refused_and_queues_nothing(zclient, zruntime, 
         response = post(zclient, body, signed_headers(secret, body, invocation=f"big-{ticket_id}"))
         assert 400 <= response.status_code < 500 and response.get_json()["error"], ticket_id
     assert nothing_queued(zruntime)
+
+
+def test_the_app_starts_without_waiting_for_zendesk(settings):
+    """Our own user id is read in the background: a Zendesk that accepts connections and never answers
+    does not hold up the app (nor a gunicorn worker's boot)."""
+    import socket
+
+    from connector import create_app
+    from connector.runtime import build_runtime
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # connections complete in the backlog; nothing ever answers them
+    runtime = build_runtime(settings.replace(zendesk_url=f"http://127.0.0.1:{silent.getsockname()[1]}",
+                                             zendesk_email="a@example.com", zendesk_api_token="t"))
+    try:
+        create_app(runtime=runtime)
+        service = runtime.provider("zendesk")
+        assert not service._first_try.is_set() and service._own_id is None  # still waiting, in the background
+    finally:
+        runtime.close()
+        silent.close()

@@ -62,3 +62,48 @@ def test_config_file_sets_keys_and_environment_wins(tmp_path):
 def test_secrets_stay_out_of_repr():
     s = Settings(aep_client_secret="s3cret-value", api_keys=("key-value",))
     assert "s3cret-value" not in repr(s) and "key-value" not in repr(s)
+
+
+def test_settings_are_frozen_hashable_and_keep_provider_sections_when_copied():
+    import copy
+    import dataclasses
+    import pickle
+
+    s = Settings(zendesk_url="https://acme.zendesk.com", aep_timeout=3.0)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        s.zendesk_url = "https://evil.example"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        s.anything = 1  # type: ignore[attr-defined]
+    assert hash(s) == hash(Settings(zendesk_url="https://acme.zendesk.com", aep_timeout=3.0))
+    for twin in (dataclasses.replace(s, aep_timeout=4.0), s.replace(aep_timeout=4.0)):
+        assert twin.zendesk_url == "https://acme.zendesk.com" and twin.aep_timeout == 4.0
+    assert pickle.loads(pickle.dumps(s)) == s == copy.deepcopy(s)
+
+
+def test_a_provider_section_written_without_postponed_annotations_converts_its_values():
+    import dataclasses
+
+    from connector import providers
+
+    section = dataclasses.make_dataclass("PlugSettings", [("count", int, 1), ("on", bool, True), ("url", str, "")])
+    section.problems = lambda self: []  # type: ignore[attr-defined]
+    plug = type("Plug", (), {"name": "plug", "title": "Plug", "settings": section})()
+    providers.register(plug)
+    try:
+        s = load_settings({"CONNECTOR_PLUG_COUNT": "3", "CONNECTOR_PLUG_ON": "false"})
+        assert (s.plug_count, s.plug_on) == (3, False)
+        with pytest.raises(ConfigError, match="CONNECTOR_PLUG_COUNT: expected a whole number"):
+            load_settings({"CONNECTOR_PLUG_COUNT": "three"})
+    finally:
+        providers.unregister("plug")
+
+
+def test_a_provider_whose_settings_would_shadow_the_connectors_is_refused():
+    import dataclasses
+
+    from connector import providers
+
+    section = dataclasses.make_dataclass("ApiSettings", [("keys", str, "")])
+    with pytest.raises(ValueError, match="api_keys"):
+        providers.register(type("Api", (), {"name": "api", "title": "Api", "settings": section})())
+    assert providers.get("api") is None

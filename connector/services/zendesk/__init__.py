@@ -3,6 +3,7 @@ clean-up and ``check`` lines — the provider's side of the shared use-cases."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import Any
 
@@ -22,6 +23,8 @@ log = logging.getLogger(__name__)
 
 WEBHOOK_SECRET_KEY = "zendesk.webhook_secret"
 ZAF_KEY_RETRY_S = 30.0
+START_RETRY_S = 30.0
+FIRST_TRY_WAIT_S = 2.0  # a webhook right after start waits this long at most for our own user id
 TICKET, TAGS, USER = "ticket.custom_fields", "ticket.tags", "user.user_fields"
 
 
@@ -39,29 +42,53 @@ class ZendeskService:
         self.sidebar = Sidebar(lookup=shared.lookup, directory=self.directory, views=shared.store.views,
                                records_per_minute=self.settings.sidebar_records_per_minute)
         self._own_id: int | None = None
+        self._starting, self._first_try, self._closed = threading.Event(), threading.Event(), threading.Event()
+        self._zaf_lock = threading.Lock()
         self._zaf_key: str | None = None
         self._zaf_key_failure: tuple[float, errors.UpstreamError] | None = None
 
     # -- start, and what request handlers read -----------------------------------------------
 
     def start(self) -> None:
-        """What request handlers read, fetched once at start: our own Zendesk user (webhooks our updates
-        cause are ignored by it) and the sidebar app's public key (when only the app id is configured)."""
-        try:
-            self._own_id = self.client.me()
-            if self.settings.zendesk_app_id and not self.settings.zendesk_app_public_key:
-                self.zaf_public_key()
-        except errors.UpstreamError as exc:
-            log.warning("zendesk.start.failed", extra={"reason": exc.code})
+        """What request handlers read, fetched in the background from start: our own Zendesk user (webhooks
+        our updates cause are ignored by it) and the sidebar app's public key (when only the app id is
+        configured). Until Zendesk answers it is asked again every START_RETRY_S; nothing waits for it."""
+        if not self._starting.is_set():
+            self._starting.set()
+            threading.Thread(target=self._load, name="zendesk-start", daemon=True).start()
+
+    def _load(self) -> None:
+        while True:
+            try:
+                self._own_id = self.client.me()
+                if self.settings.zendesk_app_id and not self.settings.zendesk_app_public_key:
+                    self.zaf_public_key()
+                return
+            except errors.UpstreamError as exc:
+                log.warning("zendesk.start.failed", extra={"reason": exc.code})
+            finally:
+                self._first_try.set()
+            if self._closed.wait(START_RETRY_S):
+                return
 
     def caused_by_us(self, actor_id: int | None) -> bool:
-        """Without our user id (Zendesk was down at start) a webhook is processed: enrichment is idempotent."""
-        return actor_id is not None and self._own_id is not None and actor_id == self._own_id
+        """Whether our own update fired this webhook. A delivery in the first moments waits (briefly) for the
+        first try at start; without our user id (Zendesk down) it is processed: enrichment is idempotent."""
+        if actor_id is None:
+            return False
+        self._first_try.wait(FIRST_TRY_WAIT_S)
+        return self._own_id is not None and actor_id == self._own_id
 
     def webhook_secret(self) -> str | None:
         return self.settings.zendesk_webhook_secret or self.shared.store.get_setting(WEBHOOK_SECRET_KEY)
 
     def zaf_public_key(self) -> str:
+        if self._zaf_key is not None:
+            return self._zaf_key
+        with self._zaf_lock:  # the start thread and a first sidebar load fetch it once between them
+            return self._zaf_key_locked()
+
+    def _zaf_key_locked(self) -> str:
         if self._zaf_key is None:
             if self.settings.zendesk_app_public_key:
                 self._zaf_key = self.settings.zendesk_app_public_key
@@ -156,7 +183,7 @@ class ZendeskService:
         return "every mapped ticket field id and user field key exists and takes its value"
 
     def close(self) -> None:
-        return None
+        self._closed.set()
 
 
 def _target(wire: str) -> Target | None:
