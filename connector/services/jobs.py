@@ -88,7 +88,8 @@ class Jobs:
         return outcome, job.note_written or noted
 
     def _dead(self, job: JobRow, exc: errors.ConnectorError) -> str:
-        self.store.dead(job.record_key, error=f"{exc.code}: {exc.message}", lease=job.lease)
+        if not self.store.dead(job.record_key, error=f"{exc.code}: {exc.message}", lease=job.lease):
+            return "lease_lost"
         log.warning("enrichment.dead", extra={"job": job.record_key, "reason": exc.code, "attempts": job.attempts})
         return "dead"
 

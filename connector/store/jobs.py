@@ -17,6 +17,7 @@ from connector.store.tables import deliveries, jobs
 
 LEASE = timedelta(seconds=120)
 CLAIM_EARLY = timedelta(seconds=1)  # scheduled tasks may start a moment before their time
+RERUN_BACKDATE = timedelta(minutes=5)  # beyond the sweeper's grace: a rerun is queued at its next sweep
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,9 @@ class JobQueries:
                                              attempts=0, note_written=False, next_attempt_at=now,
                                              created_at=now, updated_at=now))
             return "queued"
+        if row.status == "running" and rerun:  # the running job may have read the record before this change
+            conn.execute(update(jobs).where(jobs.c.record_key == record_key, jobs.c.status == "running").values(
+                rerun=True))
         if row.status in ("pending", "running") or (row.status == "done" and not rerun):
             return "queued" if row.status != "done" else "done"
         conn.execute(update(jobs).where(jobs.c.record_key == record_key).values(
@@ -131,9 +135,12 @@ class JobQueries:
     # whoever holds it (the behaviour before lease tokens).
 
     def release(self, record_key: str, *, previous: str | None, lease: str | None = None) -> bool:
-        """Give back a lease taken by ``claim_now`` when nothing was written: the job is as it was."""
+        """Give back a lease taken by ``claim_now`` when nothing was written: the job is as it was (or
+        pending, when a delivery asked for a run meanwhile)."""
         if previous is None:
             with self.engine.begin() as conn:
+                if self._rerun(conn, record_key, lease):
+                    return True
                 result = conn.execute(delete(jobs).where(jobs.c.record_key == record_key, jobs.c.status == "running",
                                                          _held(lease)))
             return _settled(result.rowcount, record_key, lease)
@@ -199,9 +206,24 @@ class JobQueries:
 
     def _set(self, record_key: str, lease: str | None, **values: Any) -> bool:
         with self.engine.begin() as conn:
+            if values.get("status") != "pending" and self._rerun(conn, record_key, lease, **values):
+                return True
             result = conn.execute(update(jobs).where(jobs.c.record_key == record_key, _held(lease)).values(
-                updated_at=self.clock(), lease_token=None, **values))
+                updated_at=self.clock(), lease_token=None, rerun=None, **values))
         return _settled(result.rowcount, record_key, lease)
+
+    def _rerun(self, conn: Connection, record_key: str, lease: str | None, **values: Any) -> bool:
+        """Settle a job a delivery asked to run again as pending, due at once: its ``next_attempt_at`` is
+        back-dated past the sweeper's grace, so the next sweep queues it (its queue message was skipped)."""
+        now = self.clock()
+        kept = {k: v for k, v in values.items() if k in ("outcome", "note_written", "last_error")}
+        result = conn.execute(update(jobs).where(jobs.c.record_key == record_key, _held(lease),
+                                                 jobs.c.rerun.is_(True)).values(
+            status="pending", attempts=0, lease_until=None, lease_token=None, rerun=None, updated_at=now,
+            next_attempt_at=now - RERUN_BACKDATE, **kept))
+        if result.rowcount == 1:
+            log.info("store.job.rerun", extra={"job": record_key})
+        return result.rowcount == 1
 
 
 def _job(row: Any) -> JobRow:

@@ -34,6 +34,7 @@ jobs = Table(
     Column("next_attempt_at", DateTime(timezone=True)),
     Column("lease_until", DateTime(timezone=True)),
     Column("lease_token", String(32)),  # the latest claim's: a worker settles the job only while it is still its own
+    Column("rerun", Boolean),  # a delivery asked for a fresh run while the job ran: settled, it is pending again
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )

@@ -163,6 +163,35 @@ def test_a_confirmation_whose_lease_ran_out_does_not_delete_the_job_a_worker_too
     assert store.job("k8").status == "running"
 
 
+@pytest.mark.parametrize("settle", ["release_new", "release_old", "finish", "dead"])
+def test_a_delivery_that_arrives_while_the_job_runs_is_not_lost_when_it_is_settled(store, settle):
+    """A change delivered mid-run (rerun) may not be in what the running job read: settled, the job is
+    pending again and the sweeper queues it (its queue message was skipped while it ran)."""
+    if settle != "release_new":
+        store.accept(delivery_key="first", record_key="k9", provider="zendesk")
+        store.finish("k9", outcome="written", note_written=True)
+    claimed = store.claim_now("k9", provider="zendesk")  # an agent's confirmed write holds the job
+    job = claimed[0]
+    assert store.accept(delivery_key="mid-run", record_key="k9", provider="zendesk", rerun=True) == "queued"
+    if settle.startswith("release"):
+        assert store.release("k9", previous=claimed[1], lease=job.lease) is True
+    elif settle == "finish":
+        assert store.finish("k9", outcome="written", note_written=True, lease=job.lease) is True
+    else:
+        assert store.dead("k9", error="x", lease=job.lease) is True
+    after = store.job("k9")
+    assert after is not None and after.status == "pending"
+    assert "k9" in store.due() and store.claim("k9") is not None
+
+
+def test_a_repeat_of_the_creation_while_the_job_runs_asks_for_no_second_run(store):
+    store.accept(delivery_key="created", record_key="k10", provider="zendesk")
+    job = store.claim("k10")
+    assert store.accept(delivery_key="created-again", record_key="k10", provider="zendesk") == "queued"
+    assert store.finish("k10", outcome="written", note_written=True, lease=job.lease) is True
+    assert store.job("k10").status == "done" and store.due() == []
+
+
 def test_audit_and_settings_round_trip(store):
     store.record_writes("k3", [AuditEntry("ticket.custom_fields.1", "12.5", "overwrite")], profile_id="p",
                         profile_last_modified=utcnow(), namespace="Email")

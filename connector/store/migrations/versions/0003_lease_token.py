@@ -1,4 +1,5 @@
-"""A token per job lease, so only the worker still holding the lease can settle the job.
+"""A token per job lease, so only the worker still holding the lease can settle the job; and a rerun
+flag, so a delivery that arrives while the job runs is not lost when it is settled.
 
 Revision ID: 0003
 Revises: 0002
@@ -14,8 +15,10 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column("jobs", sa.Column("lease_token", sa.String(32)))
+    op.add_column("jobs", sa.Column("rerun", sa.Boolean()))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("jobs") as batch:
         batch.drop_column("lease_token")
+        batch.drop_column("rerun")
