@@ -50,7 +50,8 @@ class Jobs:
     def connected(self, key: JobKey) -> Connected:
         found = self.providers.get(key.provider)
         if found is None:
-            raise errors.ConfigError(f"{key.provider} is not configured: its jobs cannot run")
+            raise errors.ConfigError(f"{key.provider} is not configured (CONNECTOR_{key.provider.upper()}_…): "
+                                     "its records cannot be enriched")
         return found
 
     def _run(self, text: str) -> tuple[str, str]:
