@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from connector.core.jobkey import JobKey
+
 KEPT = {"fill_blank": "kept: only filled when blank", "never_overwrite_human_edit": "kept: changed by an agent",
         "unchanged": "unchanged", "no_value": "no value in the profile"}
 WIDTH = 40
@@ -16,8 +18,7 @@ def render_diff(preview: dict) -> str:
     lines.append(f"{preview['writes']} change(s) would be written")
     rows = [("record", "target", "old", "new", "why")]
     for change in preview["changes"]:
-        rows.append((change["record"].split(":", 1)[1], change["target"], _cell(change["old"]),
-                     _new(change), _why(change)))
+        rows.append((_record(change["record"]), change["target"], _cell(change["old"]), _new(change), _why(change)))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     for index, row in enumerate(rows):
         lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
@@ -26,12 +27,18 @@ def render_diff(preview: dict) -> str:
     return "\n".join(lines)
 
 
+def _record(key: str) -> str:
+    """The record within the CRM (``object:id``): the heading line already names the CRM."""
+    parsed = JobKey.parse(key)
+    return f"{parsed.object}:{parsed.id}"
+
+
 def _new(change: dict) -> str:
     if change["action"] == "keep":
         return "(kept)"
     if change["action"] == "remove":
         return "(removed)"
-    if change["target"] == "ticket.note":
+    if change.get("is_note"):
         return "(internal note, added once)"
     return "(write time)" if change.get("stamp") else _cell(change["new"])
 

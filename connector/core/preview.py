@@ -43,6 +43,7 @@ class Change:
     policy: str
     reason: str | None = None  # the agent policy's reason for consent / label
     stamp: bool = False  # the write time: not part of what the agent confirms
+    is_note: bool = False  # the internal note: added once, shown whole rather than as old → new
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -59,7 +60,8 @@ def explain(*, record: str, card: Card, spec: Writeback, state: RecordState, cha
         else:
             rows.append(_field_row(record, card, rule, label, state, changes))
     if changes.note:
-        rows.append(Change(record, str(spec.note_target), N_("Internal note"), None, changes.note, WRITE, "once"))
+        rows.append(Change(record, str(spec.note_target), N_("Internal note"), None, changes.note, WRITE, "once",
+                           is_note=True))
     marker = spec.marker_tag
     if marker and marker in changes.add_tags:
         rows.append(Change(record, str(spec.tags_target), N_("Marker tag"), None, marker, WRITE, "add"))

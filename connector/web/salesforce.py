@@ -23,11 +23,13 @@ from connector.services.salesforce.cards import SALESFORCE_PREFIXES
 from connector.services.salesforce.outbound import OutboundGate
 from connector.web.body import read_capped
 from connector.web.i18n import agent_lang
+from connector.web.salesforce_openapi import OPENAPI_PATHS, OPENAPI_SECURITY
 from connector.web.verify import check_callout, check_canvas
 
 log = logging.getLogger(__name__)
 bp = Blueprint("salesforce", __name__)
 bp.delivery_endpoints = ("events", "outbound")  # type: ignore[attr-defined]  # counted as CRM deliveries
+bp.openapi_paths, bp.openapi_security = OPENAPI_PATHS, OPENAPI_SECURITY  # type: ignore[attr-defined]
 
 CALLOUT_MAX_BYTES = 64 * 1024
 OUTBOUND_MAX_BYTES = 512 * 1024  # 100 notifications of a few fields each stay far below
@@ -108,8 +110,7 @@ def _vouched_by_transport() -> bool | None:
     has checked Salesforce's client certificate (and strips from every other request).
 
     None when neither is configured (the session is the proof); once one is configured it is required:
-    a message that carries neither is refused before any call to Salesforce.
-    """
+    a message that carries neither is refused before any call to Salesforce."""
     settings = runtime().settings
     token, header = settings.salesforce_outbound_token, settings.salesforce_outbound_client_cert_header
     if not token and header is None:
@@ -125,8 +126,7 @@ def _session_fault(gate: OutboundGate, message: OutboundMessage, org_id: str) ->
         log.warning("salesforce.outbound.unauthenticated", extra={"reason": "no_session"})
         return _fault(403, "Client", "unauthenticated: turn on Send Session ID (or configure the endpoint token)")
     try:
-        belongs = gate.session_belongs_to(message.session_id, org_id,
-                                          runtime().settings.salesforce_outbound_user_id)
+        belongs = gate.session_belongs_to(message.session_id, org_id, runtime().settings.salesforce_outbound_user_id)
     except errors.ConfigError as exc:
         return _fault(500, "Server", exc.message)
     except errors.UpstreamError as exc:

@@ -31,10 +31,12 @@ from connector.web.verify import (
     installation_id,
     zaf_agent_id,
 )
+from connector.web.zendesk_openapi import OPENAPI_PATHS, OPENAPI_SECURITY
 
 log = logging.getLogger(__name__)
 bp = Blueprint("zendesk", __name__)
 bp.delivery_endpoints = ("webhooks",)  # type: ignore[attr-defined]  # counted as CRM deliveries
+bp.openapi_paths, bp.openapi_security = OPENAPI_PATHS, OPENAPI_SECURITY  # type: ignore[attr-defined]
 
 SESSION_MAX_AGE_S = 900
 ZAF_TOKEN_MAX = 8 * 1024

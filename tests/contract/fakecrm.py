@@ -21,6 +21,7 @@ from connector.core.jobkey import JobKey
 from connector.core.models import Contact
 from connector.core.writeplan import RecordState, plan, same
 from connector.services.drafts import Draft, Part
+from connector.web.openapi import JSON, error, request_body
 
 NAME = "fakecrm"
 
@@ -65,6 +66,15 @@ class FakeSettings:
 
 bp = Blueprint(NAME, __name__)
 bp.delivery_endpoints = ("events",)  # type: ignore[attr-defined]
+bp.openapi_security = {  # type: ignore[attr-defined]  # its part of /api/v1/openapi.json, as a built-in's
+    "fakeSignature": {"type": "apiKey", "in": "header", "name": "X-Fake-Signature",
+                      "description": "hex(HMAC-SHA256(secret, body))"}}
+bp.openapi_paths = {"/fakecrm/events": {"post": {  # type: ignore[attr-defined]
+    "summary": "An issue changed", "tags": [NAME], "security": [{"fakeSignature": []}],
+    "parameters": [{"in": "header", "name": "X-Fake-Delivery", "schema": {"type": "string"}}],
+    "requestBody": request_body(JSON, {"type": "object", "properties": {"issue": {"type": "string"}}}),
+    "responses": {"202": {"description": "queued", "content": {JSON: {"schema": {"type": "object"}}}},
+                  "400": error("not an issue number"), "401": error("bad or missing signature")}}}}
 
 
 @bp.post("/fakecrm/events")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from openapi_spec_validator import validate
 
 from connector import create_app, providers
 from connector.config import DEFAULT_MAPPING
@@ -203,3 +204,22 @@ def test_check_asks_the_provider(crm, connected):
     run_checks(runtime, echo=lines.append)
     title = providers.get(crm.name).title
     assert not any(line.startswith("--") and title in line for line in lines)  # configured: checked, not skipped
+
+
+def test_the_api_document_describes_the_plugged_in_crm_with_the_built_in_ones(settings, mapping):
+    driver = Fake()
+    runtime = build_runtime(driver.settings(settings.replace(mapping=mapping)))
+    try:
+        client = create_app(runtime=runtime).test_client()
+        document = client.get("/api/v1/openapi.json").get_json()
+    finally:
+        runtime.close()
+        driver.stop()
+    validate(document)  # raises OpenAPIValidationError with the offending path
+    events = document["paths"]["/fakecrm/events"]["post"]
+    assert events["security"] == [{"fakeSignature": []}]
+    assert "fakeSignature" in document["components"]["securitySchemes"]
+    assert {"/zendesk/webhooks", "/salesforce/events", "/api/v1/profiles"} <= set(document["paths"])
+    assert "Fake CRM" in document["info"]["description"]
+    served = {rule.rule for rule in client.application.url_map.iter_rules() if rule.endpoint != "static"}
+    assert served <= set(document["paths"])  # every route of the app, the plugged-in CRM's included

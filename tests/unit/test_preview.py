@@ -105,3 +105,10 @@ def test_record_keys(key, ok):
     else:
         with pytest.raises(Exception, match="not a record"):
             parse_record(key)
+
+
+def test_the_note_row_says_it_is_the_note_whatever_the_crm_calls_it():
+    rows = rows_for(BLANK)
+    assert [r.target for r in rows if r.is_note] == ["ticket.note"]  # the provider's wire name, flagged once
+    assert all(r.to_dict()["is_note"] is (r.target == "ticket.note") for r in rows)
+    assert not any(r.is_note for r in rows_for(BLANK, note=False))
