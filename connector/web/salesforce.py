@@ -8,7 +8,6 @@ from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
-from markupsafe import escape
 from marshmallow import ValidationError
 
 from connector import errors
@@ -24,6 +23,7 @@ from connector.services.salesforce.outbound import OutboundGate
 from connector.web.body import read_capped
 from connector.web.i18n import agent_lang
 from connector.web.salesforce_openapi import OPENAPI_PATHS, OPENAPI_SECURITY
+from connector.web.salesforce_soap import ACK, fault, soap
 from connector.web.verify import check_callout, check_canvas
 
 log = logging.getLogger(__name__)
@@ -88,22 +88,6 @@ def events():
     return jsonify(status=status), 200 if status == "duplicate" else 202
 
 
-ACK = ('<?xml version="1.0" encoding="UTF-8"?>\n<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/">'
-       '<soapenv:Body><notificationsResponse xmlns="http://soap.sforce.com/2005/09/outbound"><Ack>true</Ack>'
-       '</notificationsResponse></soapenv:Body></soapenv:Envelope>')
-FAULT = ('<?xml version="1.0" encoding="UTF-8"?>\n<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/">'
-         '<soapenv:Body><soapenv:Fault><faultcode>soapenv:{code}</faultcode><faultstring>{text}</faultstring>'
-         '</soapenv:Fault></soapenv:Body></soapenv:Envelope>')
-
-
-def _soap(status: int, body: str) -> Response:
-    return Response(body, status=status, mimetype="text/xml")
-
-
-def _fault(status: int, code: str, text: str) -> Response:
-    return _soap(status, FAULT.format(code=code, text=escape(text)))
-
-
 def _vouched_by_transport() -> bool | None:
     """An alternative proof the operator configured: the endpoint secret of the Outbound Message URL
     (``?token=``, compared in constant time) or a header that the TLS proxy sets to SUCCESS once it
@@ -124,17 +108,18 @@ def _session_fault(gate: OutboundGate, message: OutboundMessage, org_id: str) ->
     """None when the message's SessionId is a session of ``org_id``; else the fault to answer."""
     if message.session_id is None:
         log.warning("salesforce.outbound.unauthenticated", extra={"reason": "no_session"})
-        return _fault(403, "Client", "unauthenticated: turn on Send Session ID (or configure the endpoint token)")
+        return fault(403, "Client", "unauthenticated: turn on Send Session ID (or configure the endpoint token)")
     try:
-        belongs = gate.session_belongs_to(message.session_id, org_id, runtime().settings.salesforce_outbound_user_id)
+        belongs = gate.session_belongs_to(message.session_id, org_id,
+                                          runtime().settings.salesforce_outbound_user_id)
     except errors.ConfigError as exc:
-        return _fault(500, "Server", exc.message)
+        return fault(500, "Server", exc.message)
     except errors.UpstreamError as exc:
         log.warning("salesforce.outbound.session_check_failed", extra={"reason": exc.code})
-        return _fault(503, "Server", "the session could not be verified now; send again")
+        return fault(503, "Server", "the session could not be verified now; send again")
     if not belongs:
         log.warning("salesforce.outbound.unauthenticated", extra={"reason": "session_refused"})
-        return _fault(403, "Client", "unauthenticated: the session is not valid for this organization")
+        return fault(403, "Client", "unauthenticated: the session is not valid for this organization")
     return None
 
 
@@ -145,32 +130,32 @@ def outbound():
     rt, service = runtime(), salesforce()
     expected = rt.settings.salesforce_org_id
     if not expected:
-        return _fault(500, "Server", "no CONNECTOR_SALESFORCE_ORG_ID is configured")
+        return fault(500, "Server", "no CONNECTOR_SALESFORCE_ORG_ID is configured")
     if service is None:
-        return _fault(500, "Server", "Salesforce is not configured (CONNECTOR_SALESFORCE_INSTANCE_URL…)")
+        return fault(500, "Server", "Salesforce is not configured (CONNECTOR_SALESFORCE_INSTANCE_URL…)")
     gate = service.outbound
     vouched = _vouched_by_transport()
     if vouched is False:  # authenticate before parsing: no call to Salesforce for what lacks the proof
         log.warning("salesforce.outbound.unauthenticated", extra={"reason": "transport"})
-        return _fault(403, "Client", "unauthenticated: the endpoint token or client certificate is missing or wrong")
+        return fault(403, "Client", "unauthenticated: the endpoint token or client certificate is missing or wrong")
     try:
         message = parse_outbound(read_capped(OUTBOUND_MAX_BYTES, what="Outbound Message"))
     except errors.PayloadTooLarge as exc:
-        return _fault(413, "Client", exc.message)
+        return fault(413, "Client", exc.message)
     except ValueError as exc:
-        return _fault(400, "Client", str(exc))
+        return fault(400, "Client", str(exc))
     if message.organization_id[:15] != expected[:15]:  # 15- and 18-character ids name the same org
         log.warning("salesforce.outbound.foreign_org")
-        return _fault(403, "Client", "messages from this organization are not accepted")
+        return fault(403, "Client", "messages from this organization are not accepted")
     if vouched is None and (refused := _session_fault(gate, message, expected)) is not None:
         return refused
     try:
         wait = gate.admit(len(message.notifications))
     except errors.UpstreamError:  # the shared budget (Redis) did not answer
-        return _fault(503, "Server", "the notification budget could not be checked now; send again")
+        return fault(503, "Server", "the notification budget could not be checked now; send again")
     if wait is not None:
         log.warning("salesforce.outbound.budget_spent", extra={"notifications": len(message.notifications)})
-        response = _fault(503, "Server", "too many notifications this minute; send again later")
+        response = fault(503, "Server", "too many notifications this minute; send again later")
         response.headers["Retry-After"] = str(max(1, round(wait)))
         return response
     return _enqueue(rt, message)
@@ -187,8 +172,8 @@ def _enqueue(rt: Runtime, message: OutboundMessage) -> Response:
                       key=rt.record("salesforce", note.object_type, note.record_id), rerun=True)
     except Exception:  # no Ack: Salesforce keeps the message and sends it again; accepted ones dedupe
         log.exception("salesforce.outbound.enqueue_failed")
-        return _fault(500, "Server", "the notifications could not be queued; send again")
-    return _soap(200, ACK)
+        return fault(500, "Server", "the notifications could not be queued; send again")
+    return soap(200, ACK)
 
 
 @bp.post("/salesforce/canvas")
