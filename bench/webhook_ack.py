@@ -39,6 +39,9 @@ def run_backend(name: str, env_extra: dict, deliveries: int, senders: int) -> di
     env.update({"CONNECTOR_AEP_CLIENT_ID": "x", "CONNECTOR_AEP_CLIENT_SECRET": "x", "CONNECTOR_AEP_ORG_ID": "x",
                 "CONNECTOR_AEP_IMS_URL": "http://127.0.0.1:9", "CONNECTOR_AEP_PLATFORM_URL": "http://127.0.0.1:9",
                 "CONNECTOR_ZENDESK_WEBHOOK_SECRET": SECRET, "CONNECTOR_WORKER_THREADS": "0",
+                # Zendesk configured (nothing answers there: only the webhook receiver is measured)
+                "CONNECTOR_ZENDESK_URL": "http://127.0.0.1:9", "CONNECTOR_ZENDESK_EMAIL": "bench@example.com",
+                "CONNECTOR_ZENDESK_API_TOKEN": "x",
                 "CONNECTOR_LOG_LEVEL": "ERROR", **env_extra})
     proc = subprocess.Popen([sys.executable, "-m", "connector.cli", "serve", "--port", str(port)], env=env,
                             stderr=subprocess.DEVNULL)
