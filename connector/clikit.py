@@ -36,11 +36,3 @@ def guarded(action: Callable[[], int | None]) -> None:
         fail(exc.message)
     else:
         sys.exit(code or 0)
-
-
-def connected(rt: Runtime, name: str, missing: str):
-    """The configured provider ``name``, or a ConfigError naming the settings it needs."""
-    found = rt.providers.get(name)
-    if found is None:
-        raise errors.ConfigError(f"missing setting(s): {missing}")
-    return found

@@ -109,7 +109,11 @@ class Settings(CoreSettings):
                 provider, attr = _section_of(name)
                 given.setdefault(provider, {})[attr] = value
         super().__init__(**core)
-        object.__setattr__(self, "sections", {p.name: p.settings(**given.get(p.name, {})) for p in _providers()})
+        sections = {p.name: p.settings(**given.get(p.name, {})) for p in _providers()}
+        object.__setattr__(self, "sections", sections)
+        # flat name → (section, field), so that reading settings.zendesk_url is one dictionary lookup
+        object.__setattr__(self, "_flat", {f"{prefix}_{name}": (section, name) for prefix, section in sections.items()
+                                           for name in _field_names(section)})
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise dataclasses.FrozenInstanceError(f"cannot assign to setting {name!r}")
@@ -118,11 +122,10 @@ class Settings(CoreSettings):
         raise dataclasses.FrozenInstanceError(f"cannot delete setting {name!r}")
 
     def __getattr__(self, name: str) -> Any:
-        sections = self.__dict__.get("sections") or {}
-        for prefix, section in sections.items():
-            if name.startswith(prefix + "_") and name[len(prefix) + 1:] in _field_names(section):
-                return getattr(section, name[len(prefix) + 1:])
-        raise AttributeError(f"no setting {name!r}")
+        found = self.__dict__.get("_flat", {}).get(name)
+        if found is None:
+            raise AttributeError(f"no setting {name!r}")
+        return getattr(*found)
 
     def section(self, provider: str) -> Any:
         return self.sections[provider]
@@ -130,8 +133,7 @@ class Settings(CoreSettings):
     def values(self) -> dict[str, Any]:
         """Every setting by its flat name (the environment's, without the prefix)."""
         flat = {f.name: getattr(self, f.name) for f in dataclasses.fields(CoreSettings) if f.name != "sections"}
-        for prefix, section in self.sections.items():
-            flat.update({f"{prefix}_{name}": getattr(section, name) for name in _field_names(section)})
+        flat.update({name: getattr(*found) for name, found in self._flat.items()})
         return flat
 
     def replace(self, **changes: Any) -> Settings:

@@ -21,7 +21,7 @@ from connector.core.manifest import Manifest
 from connector.errors import ConfigError, PayloadError, TooManyRequests, UpstreamError, UpstreamRateLimited
 from connector.i18n import lang_for
 from connector.jobs.queue import JobQueue, build_huey
-from connector.providers import Connected, Shared, all_providers, parse_key
+from connector.providers import Connected, Shared, all_providers, check_key, configured
 from connector.schemas.manifest import load_manifest
 from connector.services.cache import GENERATION_KEY, ProfileCache, RedisProfileCache
 from connector.services.jobs import Jobs
@@ -49,10 +49,7 @@ class Runtime:
 
     def provider(self, name: str) -> Any:
         """The configured provider ``name`` (its service), or ConfigError naming what to set."""
-        found = self.providers.get(name)
-        if found is None:
-            raise ConfigError(f"{name} is not configured (CONNECTOR_{name.upper()}_…)")
-        return found
+        return configured(self.providers, name)
 
     def warm(self) -> None:
         """Fetch the token, merge policy and audience names, and each provider's start data, ahead of the
@@ -83,7 +80,7 @@ class Runtime:
     def record(self, provider: str, obj: str, record_id: object) -> JobKey:
         """The job key of a record a request names, as its provider parses it; PayloadError otherwise."""
         try:
-            return parse_key(f"{provider}:{obj}:{record_id}")
+            return check_key(JobKey(provider, obj, str(record_id)))
         except ValueError as exc:
             raise PayloadError(str(exc)[:200], code="invalid_record") from None
 

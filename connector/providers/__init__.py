@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any, Protocol
@@ -93,6 +93,7 @@ class Provider(Protocol):
     name: str  # job keys, the manifest's writeback key, settings prefix (CONNECTOR_<NAME>_…)
     title: str  # for people: "Zendesk"
     settings: type  # the settings section: a dataclass whose fields are CONNECTOR_<NAME>_<FIELD>
+    requires: tuple[str, ...]  # the fields that must be set for it to be configured (named when they are not)
     note_wire: str  # the manifest's (and ledger's) name of its internal note, of its tags
     tags_wire: str
 
@@ -190,8 +191,25 @@ def get(name: str) -> Provider | None:
 
 def parse_key(text: object) -> JobKey:
     """A record key a request or an operator gave: well formed, and one a registered provider enriches."""
-    key = JobKey.parse(text)
+    return check_key(JobKey.parse(text))
+
+
+def check_key(key: JobKey) -> JobKey:
+    """``key`` if a registered provider enriches such records; ValueError saying why not otherwise."""
     provider = get(key.provider)
     if provider is None:
         raise ValueError(f"no CRM named {key.provider!r} (known: {', '.join(names())})")
     return provider.parse_key(key)
+
+
+def configured(connected: Mapping[str, Any], name: str) -> Any:
+    """The configured provider ``name`` (its service), or ConfigError naming the settings to set."""
+    found = connected.get(name)
+    if found is None:
+        from connector.errors import ConfigError
+
+        provider = get(name)
+        needed = ", ".join(f"CONNECTOR_{name.upper()}_{r.upper()}" for r in (provider.requires if provider else ()))
+        raise ConfigError(f"{provider.title if provider else name} is not configured: set "
+                          f"{needed or f'CONNECTOR_{name.upper()}_…'}")
+    return found

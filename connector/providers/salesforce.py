@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from connector.core import targets
 from connector.core.jobkey import JobKey
 from connector.core.targets import Target
+from connector.schemas.salesforce import KEY_PREFIXES, RECORD_ID_RE
 
 if TYPE_CHECKING:
     import click
@@ -21,10 +22,9 @@ if TYPE_CHECKING:
     from connector.services.salesforce import SalesforceService
 
 _FIELD = re.compile(r"([A-Z][A-Za-z]+)\.([A-Za-z0-9_]+)")
-_ID = re.compile(r"[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?")
 GRAMMAR = "<SObject>.<Field>, e.g. Contact.AEP_Lifetime_Value__c or Case.AEP_Churn_Risk__c"
 RECORD_OBJECT = "Case"  # the record an event is about; Contact and Lead are the person behind it
-OBJECTS = ("Case", "Contact", "Lead")
+OBJECTS = tuple(KEY_PREFIXES)  # the records enriched: Case, Contact, Lead
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,7 @@ class SalesforceProvider:
     name = "salesforce"
     title = "Salesforce"
     settings = SalesforceSettings
+    requires = ("instance_url",)
     note_wire = "note"  # no internal note on Salesforce records
     tags_wire = "tags"
 
@@ -84,7 +85,7 @@ class SalesforceProvider:
         return make(name, wire=text, object=obj)
 
     def parse_key(self, key: JobKey) -> JobKey:
-        if key.object in OBJECTS and _ID.fullmatch(key.id):
+        if key.object in OBJECTS and RECORD_ID_RE.fullmatch(key.id):
             return key
         raise ValueError(f"not a record: {key} (salesforce:<Case|Contact|Lead>:<15- or 18-character id>)")
 

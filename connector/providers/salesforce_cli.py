@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from connector.clikit import EXIT_FAILURE, connected, guarded, runtime
+from connector.clikit import EXIT_FAILURE, guarded, runtime
 
 
 @click.group()
@@ -17,7 +17,7 @@ def salesforce() -> None:
 def salesforce_backfill(obj: str, limit: int) -> None:
     """Enrich existing Contacts or Leads: one query and one sObject Collections call per 200 records."""
     def action() -> int:
-        service = connected(runtime(), "salesforce", "CONNECTOR_SALESFORCE_INSTANCE_URL…")
+        service = runtime().provider("salesforce")
         counts = service.backfill(obj, limit=limit)
         click.echo(f"{counts['records']} {obj} record(s) read, {counts['written']} written, {counts['failed']} refused")
         return 0 if not counts["failed"] else EXIT_FAILURE

@@ -49,6 +49,7 @@ class ZendeskProvider:
     name = "zendesk"
     title = "Zendesk"
     settings = ZendeskSettings
+    requires = ("url", "email", "api_token")
     note_wire = "ticket.note"
     tags_wire = "ticket.tags"
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from connector.clikit import connected, guarded, runtime
+from connector.clikit import guarded, runtime
 
 
 @click.group()
@@ -17,8 +17,7 @@ def zendesk() -> None:
 def zendesk_install(endpoint: str, dry_run: bool) -> None:
     """Create or update the webhook + "ticket created" trigger and store the signing secret."""
     def action() -> int:
-        service = connected(runtime(), "zendesk",
-                            "CONNECTOR_ZENDESK_URL, CONNECTOR_ZENDESK_EMAIL, CONNECTOR_ZENDESK_API_TOKEN")
+        service = runtime().provider("zendesk")
         report = service.install(endpoint=endpoint, dry_run=dry_run)
         for step in report.steps:
             click.echo(("would " if dry_run else "") + step)

@@ -15,7 +15,7 @@ from connector import errors
 from connector.core.jobkey import JobKey
 from connector.logs import bind, unbind
 from connector.metrics import ENRICHMENTS, RATE_LIMIT_WAITS
-from connector.providers import Connected
+from connector.providers import Connected, configured, parse_key
 from connector.store.db import JobRow, Store
 
 log = logging.getLogger(__name__)
@@ -48,15 +48,11 @@ class Jobs:
         return outcome
 
     def connected(self, key: JobKey) -> Connected:
-        found = self.providers.get(key.provider)
-        if found is None:
-            raise errors.ConfigError(f"{key.provider} is not configured (CONNECTOR_{key.provider.upper()}_…): "
-                                     "its records cannot be enriched")
-        return found
+        return configured(self.providers, key.provider)
 
     def _run(self, text: str) -> tuple[str, str]:
         try:
-            key: JobKey | None = JobKey.parse(text)
+            key: JobKey | None = parse_key(text)  # a record type its provider enriches
         except ValueError:
             key = None
         provider = key.provider if key is not None else "unknown"

@@ -48,10 +48,7 @@ def salesforce() -> SalesforceService | None:
 
 
 def configured() -> SalesforceService:
-    found = salesforce()
-    if found is None:
-        raise errors.ConfigError("Salesforce is not configured (CONNECTOR_SALESFORCE_INSTANCE_URL…)")
-    return found
+    return runtime().provider("salesforce")
 
 
 def _verify_callout() -> bytes:

@@ -55,10 +55,7 @@ def runtime() -> Runtime:
 
 
 def zendesk() -> ZendeskService:
-    found = runtime().providers.get("zendesk")
-    if found is None:
-        raise errors.ConnectorError("Zendesk is not configured (CONNECTOR_ZENDESK_URL…)", code="not_configured")
-    return found  # type: ignore[return-value]
+    return runtime().provider("zendesk")
 
 
 @bp.post("/zendesk/webhooks")

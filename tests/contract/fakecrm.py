@@ -146,7 +146,7 @@ class FakeService:
 
 
 class FakeProvider:
-    name, title, settings = NAME, "Fake CRM", FakeSettings
+    name, title, settings, requires = NAME, "Fake CRM", FakeSettings, ("url",)
     note_wire, tags_wire = "note", "record.tags"
 
     def parse_target(self, text: str) -> targets.Target:

@@ -12,7 +12,7 @@ from connector.providers import Echo, Shared
 from connector.services.drafts import Draft
 from connector.services.salesforce.cards import SalesforceCards
 from connector.services.salesforce.outbound import OutboundGate
-from connector.services.salesforce.records import OBJECTS, Records, SalesforcePort
+from connector.services.salesforce.records import Records, SalesforcePort
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +40,6 @@ class SalesforceService:
         self.records.check_budget()
 
     def draft(self, key: JobKey, *, note_written: bool | None = None) -> Draft:
-        if key.object not in OBJECTS:
-            raise errors.ConnectorError(f"no enrichment for Salesforce {key.object} records", code="unknown_job")
         return self.records.draft(key)
 
     def write(self, draft: Draft) -> tuple[str, bool]:

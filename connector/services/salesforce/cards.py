@@ -6,9 +6,10 @@ from typing import Any
 from connector import errors
 from connector.core.lang import ENGLISH, Lang
 from connector.core.models import Card, Contact
+from connector.schemas.salesforce import KEY_PREFIXES
 from connector.services.lookup import ProfileLookup
 
-SALESFORCE_PREFIXES = {"003": "Contact", "00Q": "Lead", "500": "Case"}
+SALESFORCE_PREFIXES = {prefix: obj for obj, prefix in KEY_PREFIXES.items()}  # an id's first 3 characters
 
 
 class SalesforceCards:

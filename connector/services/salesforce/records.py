@@ -19,7 +19,6 @@ from connector.services.lookup import ProfileLookup
 from connector.services.salesforce.cards import contact_of, identity_fields
 from connector.store.db import utcnow
 
-OBJECTS = ("Case", "Contact", "Lead")
 PAUSE_S = 300.0  # re-check the org's usage every five minutes while paused
 
 

@@ -153,34 +153,34 @@ class ZendeskService:
 
     def check(self, echo: Echo) -> int:
         failures = 0
-        for label, step in (("Zendesk API", lambda: f"authenticated as user {self.client.me()}"),
-                            ("Zendesk webhook secret", self._secret_line), ("Zendesk fields", self._fields_line)):
+        for label, step in (("Zendesk API", self._api_lines), ("Zendesk webhook secret", self._secret_lines),
+                            ("Zendesk fields", self._field_lines)):
             try:
-                echo(f"ok   {label}: {step()}")
+                ok, lines = step()
             except errors.ConnectorError as exc:
-                failures += 1
-                echo(f"FAIL {label}: {exc.message}")
-            except _Problems as problems:
-                failures += len(problems.lines)
-                for line in problems.lines:
-                    echo(f"FAIL {label}: writeback.zendesk {line}")
+                ok, lines = False, [exc.message]
+            for line in lines:
+                echo(f"{'ok  ' if ok else 'FAIL'} {label}: {line}")
+            failures += 0 if ok else len(lines)
         return failures
 
-    def _secret_line(self) -> str:
-        if not self.webhook_secret():
-            raise errors.ConfigError("none: set CONNECTOR_ZENDESK_WEBHOOK_SECRET or run `aep-connector zendesk "
-                                     "install`")
-        return "configured"
+    def _api_lines(self) -> tuple[bool, list[str]]:
+        return True, [f"authenticated as user {self.client.me()}"]
 
-    def _fields_line(self) -> str:
+    def _secret_lines(self) -> tuple[bool, list[str]]:
+        if not self.webhook_secret():
+            return False, ["none: set CONNECTOR_ZENDESK_WEBHOOK_SECRET or run `aep-connector zendesk install`"]
+        return True, ["configured"]
+
+    def _field_lines(self) -> tuple[bool, list[str]]:
         """Each write rule against the live field metadata: one line per problem."""
         spec = self.shared.manifest.writeback.get(self.name)
         if spec is None:
-            return "no writeback.zendesk rules"
+            return True, ["no writeback.zendesk rules"]
         problems = mapping_problems(self.shared.manifest, spec.rules, self.client.field_catalog(refresh=True))
         if problems:
-            raise _Problems(problems)
-        return "every mapped ticket field id and user field key exists and takes its value"
+            return False, [f"writeback.zendesk {p}" for p in problems]
+        return True, ["every mapped ticket field id and user field key exists and takes its value"]
 
     def close(self) -> None:
         self._closed.set()
@@ -193,9 +193,3 @@ def _target(wire: str) -> Target | None:
         return PROVIDER.parse_target(wire)
     except ValueError:
         return None
-
-
-class _Problems(Exception):
-    def __init__(self, lines: list[str]) -> None:
-        super().__init__(f"{len(lines)} problem(s)")
-        self.lines = lines

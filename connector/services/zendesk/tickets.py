@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from connector import errors
 from connector.core.jobkey import JobKey
 from connector.core.lang import Lang
 from connector.core.manifest import Writeback
@@ -48,8 +47,6 @@ class Tickets:
 
     def draft(self, key: JobKey, *, note_written: bool | None = None) -> Draft:
         """Read the ticket, look up its requester and plan the write, without writing (preview and job share it)."""
-        if key.object != "ticket":
-            raise errors.ConnectorError(f"no enrichment for Zendesk {key.object} records", code="unknown_job")
         ticket = self.zendesk.read_ticket(int(key.id))
         requester, spec = ticket.requester, self.spec
         if self.on_ticket_read is not None:
